@@ -1,0 +1,49 @@
+// Private to transport/: the io_context behind io_runtime, and the registry of
+// live connections that must hear about a runtime stop.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "transport/io_runtime.hpp"
+
+namespace clasp::transport {
+
+// Something that must be told when the runtime stops (its handlers will never run again).
+class runtime_member {
+ public:
+  virtual ~runtime_member() = default;
+  virtual void on_runtime_stopped() = 0;
+};
+
+struct io_runtime::impl {
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  std::vector<std::thread> threads;
+
+  std::mutex members_mutex;
+  std::unordered_map<runtime_member*, std::weak_ptr<runtime_member>> members;
+  bool stopped = false;
+
+  impl() : work(boost::asio::make_work_guard(io)) {}
+
+  // False when the runtime has already stopped.
+  bool add_member(const std::shared_ptr<runtime_member>& member) {
+    std::lock_guard<std::mutex> lock(members_mutex);
+    if (stopped) return false;
+    members.emplace(member.get(), member);
+    return true;
+  }
+  void remove_member(runtime_member* member) {
+    std::lock_guard<std::mutex> lock(members_mutex);
+    members.erase(member);
+  }
+};
+
+}  // namespace clasp::transport
