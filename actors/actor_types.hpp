@@ -1,0 +1,169 @@
+// The messages actors exchange, and their CAF type announcements. Only actor
+// .cpp files include this (it pulls in CAF).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/type_id.hpp>
+
+#include "actors/federation/routing_table.hpp"
+#include "messages/codec.hpp"
+#include "transport/connection.hpp"
+
+namespace clasp::actors {
+
+using session_id_t = std::uint64_t;
+
+// Socket side -> session or link actor.
+struct frames_in {
+  std::shared_ptr<transport::frame_batch> batch;
+};
+struct connection_closed {
+  std::string reason;
+};
+// Connector result -> peer link actor.
+struct link_connected {
+  transport::connection_ptr conn;
+};
+struct link_connect_failed {
+  std::string reason;
+};
+
+// Session/link actor -> state store.
+struct decoded_op {
+  message msg;
+  codec::qos quality = codec::qos::fire;
+};
+struct attach_session {
+  session_id_t id = 0;
+  std::string name;
+  transport::connection_ptr conn;
+  caf::actor owner;  // told when a link's sync completes
+};
+struct detach_session {
+  session_id_t id = 0;
+};
+struct op_batch {
+  session_id_t id = 0;
+  std::shared_ptr<std::vector<decoded_op>> ops;
+};
+struct mark_link {
+  session_id_t id = 0;
+  std::string router_id;
+};
+struct request_sync {
+  session_id_t id = 0;
+  std::vector<std::string> patterns;
+};
+struct routing_update {
+  federation::routing_ptr table;
+};
+// State store -> link actor.
+struct sync_done {
+  std::vector<std::string> patterns;
+};
+
+// Session actor -> federation manager: a peer's DeclareNamespaces.
+struct declare_request {
+  session_id_t link = 0;
+  std::string router_id;
+  std::vector<std::string> patterns;
+  caf::actor session;
+};
+struct declare_reply {
+  std::uint16_t error = 0;  // 0 = accepted
+  std::string reason;
+  std::vector<std::string> declaration;  // what we declare back to the peer
+};
+// Peer link actor -> federation manager.
+struct upstream_declared {
+  session_id_t link = 0;
+  std::string router_id;
+  std::vector<std::string> patterns;
+};
+struct upstream_attached {
+  session_id_t link = 0;
+  std::string router_id;
+};
+struct link_closed {
+  session_id_t link = 0;
+};
+// Manager -> inbound session: re-declare what we can reach.
+struct redeclare {
+  std::vector<std::string> patterns;
+};
+// Any link -> manager: what /federation/peers shows.
+struct peer_status {
+  std::string key;  // endpoint URL for outbound links, "in:<link>" for inbound
+  std::string router_id;
+  std::string state;  // Connecting, Handshaking, Syncing, Active, Disconnected, Failed
+  std::vector<std::string> namespaces;
+  bool outbound = false;
+  std::string endpoint;
+  std::uint32_t reconnect_attempts = 0;
+  std::string last_error;
+  bool remove = false;  // inbound peer gone: drop the row
+};
+
+}  // namespace clasp::actors
+
+#define CLASP_ACTOR_MESSAGE(type)                   \
+  CAF_ADD_TYPE_ID(clasp_actors, (clasp::actors::type))
+
+CAF_BEGIN_TYPE_ID_BLOCK(clasp_actors, caf::first_custom_type_id)
+  CLASP_ACTOR_MESSAGE(frames_in)
+  CLASP_ACTOR_MESSAGE(connection_closed)
+  CLASP_ACTOR_MESSAGE(link_connected)
+  CLASP_ACTOR_MESSAGE(link_connect_failed)
+  CLASP_ACTOR_MESSAGE(attach_session)
+  CLASP_ACTOR_MESSAGE(detach_session)
+  CLASP_ACTOR_MESSAGE(op_batch)
+  CLASP_ACTOR_MESSAGE(mark_link)
+  CLASP_ACTOR_MESSAGE(request_sync)
+  CLASP_ACTOR_MESSAGE(routing_update)
+  CLASP_ACTOR_MESSAGE(sync_done)
+  CLASP_ACTOR_MESSAGE(declare_request)
+  CLASP_ACTOR_MESSAGE(declare_reply)
+  CLASP_ACTOR_MESSAGE(upstream_declared)
+  CLASP_ACTOR_MESSAGE(upstream_attached)
+  CLASP_ACTOR_MESSAGE(link_closed)
+  CLASP_ACTOR_MESSAGE(redeclare)
+  CLASP_ACTOR_MESSAGE(peer_status)
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, tick_atom, "tick")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, shutdown_atom, "shutdown")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_atom, "peers")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, stats_atom, "stats")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_links_atom, "killlinks")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, sync_tick_atom, "synctick")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, retry_atom, "retry")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, should_fwd_atom, "shouldfwd")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_for_atom, "peersfor")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_count_atom, "peercount")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, active_atom, "active")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_info_atom, "peerinfo")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
+CAF_END_TYPE_ID_BLOCK(clasp_actors)
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::frames_in)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::connection_closed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_connected)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_connect_failed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::attach_session)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::detach_session)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::op_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::mark_link)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::request_sync)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::routing_update)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::sync_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::declare_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::declare_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::upstream_declared)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::upstream_attached)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_closed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::redeclare)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::peer_status)

@@ -1,0 +1,157 @@
+// Federation manager: registry authority, peer table for /federation/peers,
+// and the query API.
+#include "actors/federation/federation_manager_actor.hpp"
+
+#include <map>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/actor_types.hpp"
+#include "actors/federation/namespace_registry.hpp"
+
+namespace clasp::actors {
+
+namespace {
+
+struct manager_state {
+  std::unique_ptr<federation::namespace_registry> registry;
+  caf::actor store;
+  caf::actor supervisor;
+  std::map<session_id_t, caf::actor> inbound;  // link -> session actor
+  std::map<std::string, peer_status> peers;    // by key
+  static inline const char* name = "federation_manager";
+};
+
+using manager_actor = caf::stateful_actor<manager_state>;
+
+void publish_routing(manager_actor* self) {
+  self->send(self->state.store, routing_update{self->state.registry->build()});
+}
+
+void redeclare_all(manager_actor* self, session_id_t except) {
+  auto& st = self->state;
+  for (auto& [link, session] : st.inbound)
+    if (link != except) self->send(session, redeclare{st.registry->declaration_for(link)});
+}
+
+nlohmann::json to_json(const peer_status& p) {
+  return nlohmann::json{{"router_id", p.router_id},
+                        {"state", p.state},
+                        {"namespaces", p.namespaces},
+                        {"outbound", p.outbound},
+                        {"endpoint", p.endpoint},
+                        {"reconnect_attempts", p.reconnect_attempts},
+                        {"last_error", p.last_error}};
+}
+
+caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::string self_id,
+                               std::vector<std::string> own) {
+  self->state.store = std::move(store);
+  self->state.registry =
+      std::make_unique<federation::namespace_registry>(std::move(self_id), std::move(own));
+  publish_routing(self);
+  return {
+      [=](declare_request& req) -> declare_reply {
+        auto& st = self->state;
+        if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns))
+          return declare_reply{err->code, err->reason, {}};
+        st.inbound[req.link] = req.session;
+        self->send(st.store, mark_link{req.link, req.router_id});
+        publish_routing(self);
+        redeclare_all(self, req.link);
+        return declare_reply{0, {}, st.registry->declaration_for(req.link)};
+      },
+      [=](upstream_declared& u) {
+        auto& st = self->state;
+        st.registry->declare_upstream(u.router_id, u.link, u.patterns);
+        self->send(st.store, mark_link{u.link, u.router_id});
+        publish_routing(self);
+        redeclare_all(self, 0);
+        // Pull what we lack: the remote namespaces, and our own state in case we lost it.
+        auto patterns = u.patterns;
+        for (const auto& p : st.registry->own()) patterns.push_back(p);
+        self->send(st.store, request_sync{u.link, std::move(patterns)});
+      },
+      [=](link_closed& c) {
+        auto& st = self->state;
+        st.registry->link_closed(c.link);
+        bool was_inbound = st.inbound.erase(c.link) > 0;
+        publish_routing(self);
+        if (was_inbound) redeclare_all(self, c.link);
+      },
+      [=](peer_status& p) {
+        auto& st = self->state;
+        if (p.remove) {
+          st.peers.erase(p.key);
+          return;
+        }
+        auto it = st.peers.find(p.key);
+        if (it == st.peers.end() || it->second.state != p.state)
+          spdlog::info("federation peer {} ({}): {}{}", p.router_id.empty() ? p.endpoint : p.router_id,
+                       p.outbound ? "outbound" : "inbound", p.state,
+                       p.last_error.empty() ? "" : " — " + p.last_error);
+        st.peers[p.key] = std::move(p);
+      },
+      [=](caf::actor supervisor) { self->state.supervisor = std::move(supervisor); },
+      [=](peers_atom) -> std::string {
+        auto arr = nlohmann::json::array();
+        for (const auto& [key, p] : self->state.peers) arr.push_back(to_json(p));
+        return arr.dump();
+      },
+      [=](peer_count_atom) -> std::uint32_t {
+        std::uint32_t n = 0;
+        for (const auto& [key, p] : self->state.peers)
+          if (p.state != "Failed" && p.state != "Disconnected") ++n;
+        return n;
+      },
+      [=](active_atom) -> std::vector<std::string> {
+        std::vector<std::string> ids;
+        for (const auto& [key, p] : self->state.peers)
+          if (p.state == "Active") ids.push_back(p.router_id);
+        return ids;
+      },
+      [=](peer_info_atom, const std::string& router_id) -> std::string {
+        for (const auto& [key, p] : self->state.peers)
+          if (p.router_id == router_id) return to_json(p).dump();
+        return "null";
+      },
+      [=](peers_for_atom, const std::string& address,
+          const std::string& origin) -> std::vector<std::string> {
+        std::vector<std::string> ids;
+        auto table = self->state.registry->build();
+        for (const auto& link : table->links)
+          if (link.router_id != origin && federation::routing_table::interested(link, address))
+            ids.push_back(link.router_id);
+        return ids;
+      },
+      [=](should_fwd_atom, const std::string& address, const std::string& origin) -> bool {
+        auto table = self->state.registry->build();
+        for (const auto& link : table->links)
+          if (link.router_id != origin && federation::routing_table::interested(link, address))
+            return true;
+        return false;
+      },
+      [=](kill_links_atom) -> std::uint32_t {
+        // Test-only fault injection: kill every link actor; supervisors must restore them.
+        auto& st = self->state;
+        std::uint32_t n = 0;
+        for (auto& [link, session] : st.inbound) {
+          self->send_exit(session, caf::exit_reason::kill);
+          ++n;
+        }
+        if (st.supervisor) self->send(st.supervisor, kill_links_atom_v);
+        return n;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_federation_manager(caf::actor_system& sys, caf::actor store, std::string self_id,
+                                    std::vector<std::string> own_namespaces) {
+  return sys.spawn(manager_behavior, std::move(store), std::move(self_id), std::move(own_namespaces));
+}
+
+}  // namespace clasp::actors

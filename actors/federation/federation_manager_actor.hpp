@@ -1,0 +1,17 @@
+// The federation manager actor: owns the namespace registry and the peer table,
+// pushes routing snapshots to the state store, re-declares namespaces to
+// inbound peers when the set of peers changes, and answers the seed's queries
+// (active_peers, peer_count, peer_info, should_forward, peers_for_address).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+namespace clasp::actors {
+
+caf::actor spawn_federation_manager(caf::actor_system& sys, caf::actor store, std::string self_id,
+                                    std::vector<std::string> own_namespaces);
+
+}  // namespace clasp::actors

@@ -1,0 +1,231 @@
+// Peer link actor: the PeerState machine of an outbound link.
+#include "actors/federation/peer_link_actor.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/actor_types.hpp"
+#include "actors/connection_bridge.hpp"
+#include "actors/router/router_core.hpp"
+#include "transport/connector.hpp"
+
+namespace clasp::actors {
+
+namespace {
+
+enum class link_phase { connecting, awaiting_welcome, awaiting_declare_ack, syncing, active };
+
+constexpr auto heartbeat_interval = std::chrono::seconds(2);
+constexpr std::uint64_t silence_limit_us = 10'000'000;  // no traffic this long: the hub is gone
+
+struct link_state {
+  peer_link_deps deps;
+  std::string endpoint;
+  link_phase phase = link_phase::connecting;
+  session_id_t id = 0;
+  transport::connection_ptr conn;
+  std::string hub_id;
+  std::vector<std::string> remote_patterns;
+  std::string last_error;
+  std::uint64_t last_rx_us = 0;
+  static inline const char* name = "peer_link";
+};
+
+using link_actor = caf::stateful_actor<link_state>;
+
+std::uint64_t now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+const char* state_name(link_phase p) {
+  switch (p) {
+    case link_phase::connecting: return "Connecting";
+    case link_phase::awaiting_welcome:
+    case link_phase::awaiting_declare_ack: return "Handshaking";
+    case link_phase::syncing: return "Syncing";
+    case link_phase::active: return "Active";
+  }
+  return "Connecting";
+}
+
+void report(link_actor* self, const std::string& state) {
+  auto& st = self->state;
+  peer_status p;
+  p.key = st.endpoint;
+  p.router_id = st.hub_id;
+  p.state = state;
+  p.namespaces = st.remote_patterns;
+  p.outbound = true;
+  p.endpoint = st.endpoint;
+  p.last_error = st.last_error;
+  self->send(st.deps.supervisor, std::move(p));
+}
+
+void enter(link_actor* self, link_phase p) {
+  self->state.phase = p;
+  report(self, state_name(p));
+}
+
+void send_direct(link_actor* self, const message& m, codec::qos q = codec::qos::confirm) {
+  if (auto f = router::make_frame(m, q)) self->state.conn->send(f);
+}
+
+void fail(link_actor* self, std::string why) {
+  auto& st = self->state;
+  spdlog::warn("federation link to {}: {}", st.endpoint, why);
+  st.last_error = std::move(why);
+  report(self, "Disconnected");
+  if (st.conn) st.conn->abort();
+  self->quit(caf::make_error(caf::sec::runtime_error, st.last_error));
+}
+
+void sync_patterns(link_actor* self) {
+  auto& st = self->state;
+  auto patterns = st.remote_patterns;
+  for (const auto& p : st.deps.config->federation.owned_namespaces) patterns.push_back(p);
+  self->send(st.deps.store, request_sync{st.id, std::move(patterns)});
+}
+
+void on_frames(link_actor* self, const transport::frame_batch& batch) {
+  auto& st = self->state;
+  st.last_rx_us = now_us();
+  std::shared_ptr<std::vector<decoded_op>> ops;
+  auto flush = [&] {
+    if (ops && !ops->empty()) self->send(st.deps.store, op_batch{st.id, std::move(ops)});
+    ops.reset();
+  };
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    codec::decoded_frame f;
+    codec::decode_error err;
+    if (!codec::decode_frame(batch.frame(i), f, err)) {
+      spdlog::warn("federation link to {}: undecodable frame: {}", st.endpoint, err.reason);
+      continue;
+    }
+    switch (st.phase) {
+      case link_phase::connecting:
+        break;
+      case link_phase::awaiting_welcome:
+        if (auto w = std::get_if<msg::welcome>(&f.msg.body)) {
+          st.hub_id = w->session;  // provisional, until the hub declares with its router id
+          self->send(st.deps.store,
+                     attach_session{st.id, session_name(st.id), st.conn, caf::actor_cast<caf::actor>(self)});
+          self->send(st.deps.store, mark_link{st.id, st.hub_id});
+          msg::federation_sync declare;
+          declare.op = federation_op::declare_namespaces;
+          declare.patterns = st.deps.config->federation.owned_namespaces;
+          declare.origin = st.deps.config->federation.router_id;
+          send_direct(self, declare);
+          enter(self, link_phase::awaiting_declare_ack);
+        } else if (auto e = std::get_if<msg::error>(&f.msg.body)) {
+          return fail(self, "hub refused the handshake: " + std::to_string(e->code) + " " + e->message);
+        }
+        continue;
+      case link_phase::awaiting_declare_ack:
+        if (f.msg.is<msg::ack>()) {
+          self->send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns});
+          enter(self, link_phase::syncing);
+          continue;
+        }
+        if (auto e = std::get_if<msg::error>(&f.msg.body)) {
+          return fail(self, "hub refused our namespaces: " + std::to_string(e->code) + " " + e->message);
+        }
+        break;  // anything else (e.g. the hub's own declaration) is handled below
+      case link_phase::syncing:
+      case link_phase::active:
+        break;
+    }
+    if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
+        fs && fs->op == federation_op::declare_namespaces) {
+      flush();
+      if (fs->origin && !fs->origin->empty()) st.hub_id = *fs->origin;
+      st.remote_patterns = fs->patterns;
+      self->send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns});
+      continue;
+    }
+    if (!ops) ops = std::make_shared<std::vector<decoded_op>>();
+    ops->push_back({std::move(f.msg), f.header.quality});
+  }
+  flush();
+}
+
+caf::behavior link_behavior(link_actor* self, peer_link_deps deps, std::string endpoint) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  st.endpoint = std::move(endpoint);
+  st.id = next_session_id();
+  auto store = st.deps.store;
+  auto manager = st.deps.manager;
+  auto id = st.id;
+  // The connection exists only after connect; keep a holder the functor can read.
+  auto conn_holder = std::make_shared<transport::connection_ptr>();
+  self->attach_functor([store, manager, id, conn_holder](const caf::error&) {
+    if (*conn_holder) (*conn_holder)->abort();
+    caf::anon_send(store, detach_session{id});
+    caf::anon_send(manager, link_closed{id});
+  });
+  enter(self, link_phase::connecting);
+  transport::connect_options opts;
+  opts.timeout = std::chrono::milliseconds(5000);
+  auto me = caf::actor_cast<caf::actor>(self);
+  transport::connect(*st.deps.io, st.endpoint, opts, [me](std::string error, transport::connection_ptr conn) {
+    if (conn)
+      caf::anon_send(me, link_connected{std::move(conn)});
+    else
+      caf::anon_send(me, link_connect_failed{std::move(error)});
+  });
+  return {
+      [=](link_connected& c) {
+        auto& st = self->state;
+        st.conn = std::move(c.conn);
+        *conn_holder = st.conn;
+        st.conn->start(make_connection_bridge(caf::actor_cast<caf::actor>(self)));
+        msg::hello hello;
+        hello.version = 1;
+        hello.features = st.deps.config->federation.features | feature::federation;
+        hello.name = st.deps.config->federation.client_name;
+        hello.token = st.deps.config->federation.auth_token;
+        send_direct(self, hello);
+        st.last_rx_us = now_us();
+        enter(self, link_phase::awaiting_welcome);
+        self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
+      },
+      [=](link_connect_failed& f) { fail(self, f.reason); },
+      [=](frames_in& in) { on_frames(self, *in.batch); },
+      [=](connection_closed& c) {
+        fail(self, "connection closed" + (c.reason.empty() ? std::string{} : ": " + c.reason));
+      },
+      [=](sync_done&) {
+        if (self->state.phase != link_phase::active) {
+          enter(self, link_phase::active);
+          self->delayed_send(
+              self, std::chrono::milliseconds(self->state.deps.config->federation.sync_interval_ms),
+              sync_tick_atom_v);
+        }
+      },
+      [=](sync_tick_atom) {
+        sync_patterns(self);  // anti-entropy: only what changed since the last sync travels
+        self->delayed_send(
+            self, std::chrono::milliseconds(self->state.deps.config->federation.sync_interval_ms),
+            sync_tick_atom_v);
+      },
+      [=](heartbeat_atom) {
+        auto& st = self->state;
+        if (now_us() - st.last_rx_us > silence_limit_us)
+          return fail(self, "hub silent for 10 s: link presumed dead");
+        send_direct(self, msg::ping{}, codec::qos::fire);
+        self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps, std::string endpoint) {
+  return sys.spawn(link_behavior, deps, std::move(endpoint));
+}
+
+}  // namespace clasp::actors

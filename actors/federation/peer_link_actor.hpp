@@ -1,0 +1,26 @@
+// One outbound federation link (leaf -> hub): connects, runs the handshake
+// (HELLO -> WELCOME -> DeclareNamespaces -> ACK), syncs, then relays. It ends
+// when its connection ends; the reconnect supervisor decides what comes next.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+
+#include "actors/node_config.hpp"
+#include "transport/io_runtime.hpp"
+
+namespace clasp::actors {
+
+struct peer_link_deps {
+  caf::actor store;
+  caf::actor manager;
+  caf::actor supervisor;  // receives peer_status updates
+  std::shared_ptr<const node_config> config;
+  transport::io_runtime* io = nullptr;
+};
+
+caf::actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps, std::string endpoint);
+
+}  // namespace clasp::actors

@@ -1,0 +1,124 @@
+// Reconnect supervisor: link lifecycle, backoff schedule, Failed state.
+#include "actors/federation/reconnect_supervisor_actor.hpp"
+
+#include <random>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/actor_types.hpp"
+#include "actors/federation/backoff.hpp"
+
+namespace clasp::actors {
+
+namespace {
+
+struct endpoint_slot {
+  std::string url;
+  caf::actor link;
+  std::uint32_t failures = 0;  // consecutive attempts that never reached Active
+  bool reached_active = false;
+  bool failed = false;
+  peer_status last;
+};
+
+struct supervisor_state {
+  peer_link_deps deps;
+  std::vector<endpoint_slot> slots;
+  std::mt19937_64 rng{std::random_device{}()};
+  bool stopping = false;
+  static inline const char* name = "reconnect_supervisor";
+};
+
+using supervisor_actor = caf::stateful_actor<supervisor_state>;
+
+void start_link(supervisor_actor* self, std::size_t index) {
+  auto& slot = self->state.slots[index];
+  slot.reached_active = false;
+  auto deps = self->state.deps;
+  deps.supervisor = caf::actor_cast<caf::actor>(self);
+  slot.link = spawn_peer_link(self->system(), deps, slot.url);
+  self->monitor(slot.link);
+}
+
+void forward_status(supervisor_actor* self, endpoint_slot& slot) {
+  auto p = slot.last;
+  p.reconnect_attempts = slot.failures;
+  p.outbound = true;
+  p.endpoint = slot.url;
+  p.key = slot.url;
+  self->send(self->state.deps.manager, std::move(p));
+}
+
+caf::behavior supervisor_behavior(supervisor_actor* self, peer_link_deps deps) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  for (const auto& url : st.deps.config->federation.hub_endpoints) st.slots.push_back({url, {}, 0, false, false, {}});
+  for (std::size_t i = 0; i < st.slots.size(); ++i) start_link(self, i);
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& st = self->state;
+    for (std::size_t i = 0; i < st.slots.size(); ++i) {
+      auto& slot = st.slots[i];
+      if (slot.link.address() != down.source) continue;
+      slot.link = nullptr;
+      if (st.stopping) return;
+      const auto& fed = st.deps.config->federation;
+      slot.failures = slot.reached_active ? 1 : slot.failures + 1;
+      if (!fed.auto_reconnect ||
+          (fed.max_reconnect_attempts > 0 && slot.failures > fed.max_reconnect_attempts)) {
+        slot.failed = true;
+        slot.last.state = "Failed";
+        slot.failures = std::min(slot.failures - 1, fed.max_reconnect_attempts);
+        spdlog::error("federation link to {} failed for good after {} reconnect attempt(s)", slot.url,
+                      slot.failures);
+        forward_status(self, slot);
+        return;
+      }
+      federation::backoff_policy policy;
+      policy.initial = std::chrono::milliseconds(fed.reconnect_delay_ms);
+      policy.cap = std::chrono::milliseconds(fed.reconnect_max_delay_ms);
+      std::uniform_real_distribution<double> dist(0.0, 1.0);
+      auto delay = federation::backoff_delay(policy, slot.failures, dist(st.rng));
+      slot.last.state = "Disconnected";
+      forward_status(self, slot);
+      spdlog::info("federation link to {}: reconnect attempt {} in {} ms", slot.url, slot.failures,
+                   delay.count());
+      self->delayed_send(self, delay, retry_atom_v, static_cast<std::uint64_t>(i));
+      return;
+    }
+  });
+  return {
+      [=](retry_atom, std::uint64_t index) {
+        if (index < self->state.slots.size() && !self->state.stopping) start_link(self, index);
+      },
+      [=](peer_status& p) {
+        for (auto& slot : self->state.slots) {
+          if (slot.url != p.key) continue;
+          if (p.state == "Active") {
+            slot.reached_active = true;
+            slot.failures = 0;
+          }
+          slot.last = std::move(p);
+          forward_status(self, slot);
+          return;
+        }
+      },
+      [=](kill_links_atom) {
+        for (auto& slot : self->state.slots)
+          if (slot.link) self->send_exit(slot.link, caf::exit_reason::kill);
+      },
+      [=](shutdown_atom) {
+        self->state.stopping = true;
+        for (auto& slot : self->state.slots)
+          if (slot.link) self->send_exit(slot.link, caf::exit_reason::user_shutdown);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps) {
+  return sys.spawn(supervisor_behavior, std::move(deps));
+}
+
+}  // namespace clasp::actors

@@ -1,0 +1,15 @@
+// Spawns and monitors one peer link per configured endpoint; when a link goes
+// down it schedules the next attempt with exponential backoff and jitter
+// (delayed messages, never a sleeping thread); after max_reconnect_attempts
+// consecutive failures the peer is Failed and stays so.
+#pragma once
+
+#include <caf/actor.hpp>
+
+#include "actors/federation/peer_link_actor.hpp"
+
+namespace clasp::actors {
+
+caf::actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps);
+
+}  // namespace clasp::actors

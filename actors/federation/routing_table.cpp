@@ -1,0 +1,34 @@
+// Ownership and interest lookups over a routing_table snapshot.
+#include "actors/federation/routing_table.hpp"
+
+#include "messages/address.hpp"
+
+namespace clasp::federation {
+
+owner_lookup routing_table::owner_of(std::string_view address) const {
+  for (const auto& p : own)
+    if (pattern_matches(p, address)) return {owner_kind::self, nullptr};
+  for (const auto& r : remote)
+    if (pattern_matches(r.pattern, address)) return {owner_kind::remote, &r};
+  return {};
+}
+
+const link_view* routing_table::link(link_id_t id) const {
+  for (const auto& l : links)
+    if (l.id == id) return &l;
+  return nullptr;
+}
+
+bool routing_table::interested(const link_view& link, std::string_view address) {
+  for (const auto& p : link.interest)
+    if (pattern_matches(p, address)) return true;
+  return false;
+}
+
+bool routing_table::covers(const link_view& link, std::string_view pattern) {
+  for (const auto& p : link.interest)
+    if (covered_by(pattern, p)) return true;
+  return false;
+}
+
+}  // namespace clasp::federation

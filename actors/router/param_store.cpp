@@ -1,0 +1,173 @@
+// Param table rules: revisions, conditional writes, locks, TTL and tombstones.
+#include "actors/router/param_store.hpp"
+
+#include "messages/address.hpp"
+
+namespace clasp::router {
+
+namespace {
+constexpr std::uint64_t micros_per_second = 1000000;
+}
+
+set_outcome param_store::check_local(const msg::set& set, std::string_view writer) const {
+  set_outcome out;
+  auto it = params_.find(set.address);
+  const param_record* rec = it == params_.end() ? nullptr : &it->second;
+  if (rec && !rec->lock_holder.empty() && rec->lock_holder != writer) {
+    out.error = error_code::lock_held;
+    out.error_text = "param is locked by another session";
+    return out;
+  }
+  if (set.revision) {
+    revision_t held = (rec && !rec->tombstone) ? rec->revision : 0;
+    if (*set.revision != held) {
+      out.error = error_code::bad_request;
+      out.error_text = "revision conflict: expected " + std::to_string(*set.revision) +
+                       ", current " + std::to_string(held);
+      return out;
+    }
+  }
+  if (set.unlock && (!rec || rec->lock_holder.empty())) {
+    // Unlocking an unlocked param is harmless; nothing to refuse.
+  }
+  return out;
+}
+
+set_outcome param_store::apply_local(const msg::set& set, std::string_view writer,
+                                     std::uint64_t now_us) {
+  set_outcome out = check_local(set, writer);
+  if (out.error != 0) return out;
+  auto [it, inserted] = params_.try_emplace(set.address);
+  param_record& rec = it->second;
+  if (inserted || rec.tombstone) ++live_;
+  rec.tombstone = false;
+  rec.val = set.val;
+  rec.revision += 1;
+  rec.writer.assign(writer.data(), writer.size());
+  rec.timestamp_us = now_us;
+  rec.seq = ++seq_;
+  if (set.lock) {
+    out.lock_changed = rec.lock_holder != writer;
+    rec.lock_holder.assign(writer.data(), writer.size());
+  }
+  if (set.unlock && rec.lock_holder == writer) {
+    rec.lock_holder.clear();
+    out.lock_changed = true;
+  }
+  arm_ttl(rec, set.ttl, now_us);
+  out.revision = rec.revision;
+  return out;
+}
+
+void param_store::arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl,
+                          std::uint64_t now_us) {
+  bool had = rec.expires_at_us != 0;
+  if (ttl) {
+    if (ttl->seconds == 0) {
+      rec.expires_at_us = 0;
+      rec.sliding_ttl_s = 0;
+    } else if (ttl->absolute) {
+      rec.expires_at_us = std::uint64_t{ttl->seconds} * micros_per_second;
+      rec.sliding_ttl_s = 0;
+    } else {
+      rec.sliding_ttl_s = ttl->seconds;
+      rec.expires_at_us = now_us + std::uint64_t{ttl->seconds} * micros_per_second;
+    }
+  } else if (rec.sliding_ttl_s != 0) {
+    rec.expires_at_us = now_us + std::uint64_t{rec.sliding_ttl_s} * micros_per_second;
+  }
+  bool has = rec.expires_at_us != 0;
+  if (has && !had) ++ttl_armed_;
+  if (!has && had) --ttl_armed_;
+}
+
+bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us) {
+  auto [it, inserted] = params_.try_emplace(entry.address);
+  param_record& rec = it->second;
+  if (!inserted && entry.revision <= rec.revision) return false;
+  if (!tombstone && (inserted || rec.tombstone)) ++live_;
+  if (tombstone && !inserted && !rec.tombstone) --live_;
+  rec.tombstone = tombstone;
+  rec.val = tombstone ? value{} : entry.val;
+  rec.revision = entry.revision;
+  rec.writer = entry.writer.value_or(std::string{});
+  rec.timestamp_us = entry.timestamp.value_or(now_us);
+  rec.seq = ++seq_;
+  // Replicas never expire on their own: the owner decides and sends a tombstone.
+  if (rec.expires_at_us != 0) --ttl_armed_;
+  rec.expires_at_us = 0;
+  rec.sliding_ttl_s = 0;
+  return true;
+}
+
+std::optional<revision_t> param_store::remove(const std::string& address, std::uint64_t now_us) {
+  auto it = params_.find(address);
+  if (it == params_.end() || it->second.tombstone) return std::nullopt;
+  param_record& rec = it->second;
+  rec.tombstone = true;
+  rec.val = value{};
+  rec.revision += 1;
+  rec.timestamp_us = now_us;
+  rec.seq = ++seq_;
+  rec.lock_holder.clear();
+  if (rec.expires_at_us != 0) --ttl_armed_;
+  rec.expires_at_us = 0;
+  rec.sliding_ttl_s = 0;
+  --live_;
+  return rec.revision;
+}
+
+void param_store::release_locks(std::string_view holder) {
+  for (auto& [address, rec] : params_)
+    if (!rec.lock_holder.empty() && rec.lock_holder == holder) rec.lock_holder.clear();
+}
+
+const param_record* param_store::find(const std::string& address) const {
+  auto it = params_.find(address);
+  return it == params_.end() ? nullptr : &it->second;
+}
+
+const param_record* param_store::find_live(const std::string& address) const {
+  auto rec = find(address);
+  return rec && !rec->tombstone ? rec : nullptr;
+}
+
+std::vector<std::string> param_store::due_expiries(std::uint64_t now_us) const {
+  std::vector<std::string> due;
+  if (ttl_armed_ == 0) return due;
+  for (const auto& [address, rec] : params_)
+    if (rec.expires_at_us != 0 && rec.expires_at_us <= now_us && !rec.tombstone)
+      due.push_back(address);
+  return due;
+}
+
+void param_store::for_each_matching(
+    std::string_view pattern, change_seq_t since, bool include_tombstones,
+    const std::function<void(const std::string&, const param_record&)>& f) const {
+  bool exact = !is_pattern_with_wildcards(pattern);
+  if (exact) {
+    auto it = params_.find(std::string(pattern));
+    if (it != params_.end() && it->second.seq > since &&
+        (include_tombstones || !it->second.tombstone))
+      f(it->first, it->second);
+    return;
+  }
+  for (const auto& [address, rec] : params_) {
+    if (rec.seq <= since) continue;
+    if (rec.tombstone && !include_tombstones) continue;
+    if (pattern_matches(pattern, address)) f(address, rec);
+  }
+}
+
+void param_store::purge_tombstones_before(change_seq_t horizon_seq) {
+  for (auto it = params_.begin(); it != params_.end();) {
+    if (it->second.tombstone && it->second.seq < horizon_seq) {
+      if (it->second.seq > tombstone_horizon_) tombstone_horizon_ = it->second.seq;
+      it = params_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace clasp::router

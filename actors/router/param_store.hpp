@@ -1,0 +1,91 @@
+// The param table of one router: values, per-address revisions, writers,
+// locks, TTLs and tombstones. Plain C++ (no actors): the state_store actor owns
+// one instance and is the only one to touch it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "messages/messages.hpp"
+
+namespace clasp::router {
+
+// A router-local, ever-increasing change sequence number. Every change to the
+// table (set, remote apply, expiry) gets the next one; peers sync "everything
+// changed since N" with it, so a resync costs what changed, not the whole table.
+using change_seq_t = std::uint64_t;
+
+struct param_record {
+  value val;
+  revision_t revision = 0;
+  std::string writer;             // session id or router id of the last writer
+  std::uint64_t timestamp_us = 0;  // when the value was last changed
+  change_seq_t seq = 0;
+  bool tombstone = false;         // removed (expired); kept so removals sync too
+  std::string lock_holder;        // session id; empty = unlocked
+  std::uint64_t expires_at_us = 0;  // 0 = never
+  std::uint32_t sliding_ttl_s = 0;  // re-armed on each update when non-zero
+};
+
+struct set_outcome {
+  std::uint16_t error = 0;  // 0 = applied; else a CLASP error code
+  std::string error_text;
+  revision_t revision = 0;
+  bool lock_changed = false;
+};
+
+class param_store {
+ public:
+  // A write accepted by this router as the owner (or for an unowned address):
+  // checks conditional revision and locks, assigns the next revision.
+  set_outcome apply_local(const msg::set& set, std::string_view writer, std::uint64_t now_us);
+
+  // Checks whether apply_local would succeed, without changing anything (BUNDLE).
+  set_outcome check_local(const msg::set& set, std::string_view writer) const;
+
+  // A replica update from a peer: applied only if its revision is newer than
+  // what is held (tombstones included). Returns true if applied.
+  bool apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us);
+
+  // Removes a param as its owner (TTL expiry): leaves a tombstone with the next revision.
+  // Returns the tombstone's revision, or nothing if the address held no live param.
+  std::optional<revision_t> remove(const std::string& address, std::uint64_t now_us);
+
+  // Releases every lock held by `holder` (its session ended).
+  void release_locks(std::string_view holder);
+
+  const param_record* find(const std::string& address) const;
+  const param_record* find_live(const std::string& address) const;
+
+  // Addresses whose TTL has passed at `now_us`.
+  std::vector<std::string> due_expiries(std::uint64_t now_us) const;
+
+  // Visits live params (and tombstones when asked) matching `pattern` whose
+  // change seq is greater than `since`.
+  void for_each_matching(std::string_view pattern, change_seq_t since, bool include_tombstones,
+                         const std::function<void(const std::string&, const param_record&)>& f) const;
+
+  // Drops tombstones older than `horizon_seq` (bounded memory); records the horizon.
+  void purge_tombstones_before(change_seq_t horizon_seq);
+
+  change_seq_t current_seq() const { return seq_; }
+  change_seq_t tombstone_horizon() const { return tombstone_horizon_; }
+  std::size_t live_count() const { return live_; }
+  std::size_t size() const { return params_.size(); }
+
+ private:
+  void arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl, std::uint64_t now_us);
+
+  std::unordered_map<std::string, param_record> params_;
+  change_seq_t seq_ = 0;
+  change_seq_t tombstone_horizon_ = 0;
+  std::size_t live_ = 0;
+  std::size_t ttl_armed_ = 0;  // how many records carry an expiry (skip scans when 0)
+};
+
+}  // namespace clasp::router

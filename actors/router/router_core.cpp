@@ -1,0 +1,426 @@
+// Client-facing rules of the router: SET/PUBLISH/SUBSCRIBE/GET/BUNDLE/QUERY,
+// revisions, locks and the fan-out of every change (encoded once, shared).
+#include "actors/router/router_core.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "messages/address.hpp"
+
+namespace clasp::router {
+
+using federation::owner_kind;
+
+namespace {
+bool wants_reply(codec::qos q) { return q != codec::qos::fire; }
+}  // namespace
+
+transport::frame_ptr make_frame(const message& m, codec::qos q) {
+  auto out = std::make_shared<std::string>();
+  codec::encode_options opts;
+  opts.quality = q;
+  if (!codec::encode_frame(m, opts, *out)) return nullptr;
+  return out;
+}
+
+msg::set tombstone_set(const std::string& address, revision_t revision) {
+  msg::set s;
+  s.address = address;
+  s.revision = revision;
+  s.ttl = ttl_spec{true, 1};  // "expires at 1 s after the epoch": already gone
+  return s;
+}
+
+bool is_tombstone_set(const msg::set& m) {
+  return m.ttl && m.ttl->absolute && m.ttl->seconds == 1;
+}
+
+router_core::router_core(router_config config)
+    : config_(std::move(config)), routing_(std::make_shared<federation::routing_table>()) {}
+
+std::uint64_t router_core::now_us() const {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+router_core::session_info* router_core::find(session_id_t id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+void router_core::attach(session_id_t id, std::string name, transport::connection_ptr conn) {
+  auto& s = sessions_[id];
+  s.id = id;
+  s.name = std::move(name);
+  s.conn = std::move(conn);
+}
+
+void router_core::detach(session_id_t id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  subs_.remove_session(id);
+  params_.release_locks(it->second.name);
+  fail_forwards_via(id, "link to the owner closed before it answered");
+  // Writes this session was waiting for are simply dropped (nobody to tell).
+  for (auto& [link, queue] : forwards_)
+    for (auto& p : queue)
+      if (p.writer == id) p.writer = 0;
+  sessions_.erase(it);
+}
+
+void router_core::close_all(std::uint16_t ws_code, const std::string& reason) {
+  for (auto& [id, s] : sessions_)
+    if (s.conn) s.conn->close(ws_code, reason);
+}
+
+void router_core::mark_link(session_id_t id, std::string router_id) {
+  if (auto s = find(id)) s->link_router = std::move(router_id);
+}
+
+void router_core::set_routing(federation::routing_ptr routing) {
+  if (routing) routing_ = std::move(routing);
+}
+
+void router_core::send_frame(session_info& s, const transport::frame_ptr& f,
+                             transport::send_class cls, std::string_view key) {
+  if (f && s.conn) s.conn->send(f, cls, key);
+}
+
+void router_core::send_to(session_id_t id, const message& m, codec::qos q) {
+  if (auto s = find(id)) send_frame(*s, make_frame(m, q));
+}
+
+void router_core::send_error(session_id_t id, std::uint16_t code, std::string text,
+                             std::optional<std::string> address) {
+  msg::error e;
+  e.code = code;
+  e.message = std::move(text);
+  e.address = std::move(address);
+  ++counters_.errors_sent;
+  send_to(id, e);
+}
+
+void router_core::ack(session_info& s, codec::qos q, const std::string& address, revision_t rev,
+                      std::optional<bool> locked, std::optional<std::string> holder) {
+  if (!wants_reply(q)) return;
+  msg::ack a;
+  a.address = address;
+  a.revision = rev;
+  a.locked = locked;
+  a.holder = std::move(holder);
+  send_frame(s, make_frame(a));
+}
+
+void router_core::handle(session_id_t from, const message& m, codec::qos q) {
+  auto* s = find(from);
+  if (!s) return;
+  if (!s->link_router.empty()) {
+    // Data from a federation link follows the ownership rules.
+    if (auto set = std::get_if<msg::set>(&m.body)) return on_link_set(*s, *set, q);
+    if (auto pub = std::get_if<msg::publish>(&m.body)) return on_link_publish(*s, *pub);
+    if (auto snap = std::get_if<msg::snapshot>(&m.body)) return on_link_snapshot(*s, *snap);
+    if (m.is<msg::ack>() || m.is<msg::error>()) return on_link_reply(*s, m);
+    if (auto fs = std::get_if<msg::federation_sync>(&m.body)) return on_link_federation_sync(*s, *fs);
+  }
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, msg::set>) {
+          on_set(*s, body, q);
+        } else if constexpr (std::is_same_v<T, msg::publish>) {
+          on_publish(*s, body, q);
+        } else if constexpr (std::is_same_v<T, msg::subscribe>) {
+          on_subscribe(*s, body, q);
+        } else if constexpr (std::is_same_v<T, msg::unsubscribe>) {
+          subs_.remove(s->id, body.id);
+        } else if constexpr (std::is_same_v<T, msg::get>) {
+          on_get(*s, body);
+        } else if constexpr (std::is_same_v<T, msg::bundle>) {
+          on_bundle(*s, body, q);
+        } else if constexpr (std::is_same_v<T, msg::query>) {
+          on_query(*s, body);
+        } else if constexpr (std::is_same_v<T, msg::announce>) {
+          on_announce(*s, body, q);
+        } else if constexpr (std::is_same_v<T, msg::ping>) {
+          send_frame(*s, make_frame(msg::pong{}));
+        } else if constexpr (std::is_same_v<T, msg::sync>) {
+          msg::sync reply;
+          reply.t1 = body.t1;
+          reply.t2 = now_us();
+          reply.t3 = now_us();
+          send_frame(*s, make_frame(reply));
+        } else if constexpr (std::is_same_v<T, msg::federation_sync>) {
+          send_error(s->id, error_code::federation_refused,
+                     "FEDERATION_SYNC from a session that is not a federation peer "
+                     "(HELLO without the federation feature)");
+        } else if constexpr (std::is_same_v<T, msg::replay>) {
+          send_error(s->id, error_code::unavailable, "REPLAY is not supported: this router keeps no journal");
+        } else if constexpr (std::is_same_v<T, msg::hello>) {
+          send_error(s->id, error_code::invalid_message, "duplicate HELLO: the session is already established");
+        } else if constexpr (std::is_same_v<T, msg::pong> || std::is_same_v<T, msg::ack> ||
+                             std::is_same_v<T, msg::error>) {
+          // Replies from a client need no answer.
+        } else {
+          send_error(s->id, error_code::invalid_message,
+                     std::string(to_string(m.type())) + " is a server-to-client message");
+        }
+      },
+      m.body);
+}
+
+void router_core::on_set(session_info& s, const msg::set& m, codec::qos q) {
+  if (!is_valid_address(m.address)) {
+    send_error(s.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
+    return;
+  }
+  auto owner = routing_->owner_of(m.address);
+  if (owner.kind == owner_kind::remote) {
+    forward_write(s, m, q, *owner.ns);
+    return;
+  }
+  auto out = params_.apply_local(m, s.name, now_us());
+  if (out.error != 0) {
+    send_error(s.id, out.error, out.error_text, m.address);
+    return;
+  }
+  ++counters_.sets_applied;
+  const param_record* rec = params_.find(m.address);
+  fan_out_param(m.address, *rec, 0);
+  if (m.lock || m.unlock)
+    ack(s, q, m.address, out.revision, !rec->lock_holder.empty(),
+        rec->lock_holder.empty() ? std::nullopt : std::optional<std::string>(rec->lock_holder));
+  else
+    ack(s, q, m.address, out.revision);
+}
+
+void router_core::fan_out_param(const std::string& address, const param_record& rec,
+                                session_id_t origin_link) {
+  msg::set out;
+  out.address = address;
+  out.val = rec.val;
+  out.revision = rec.revision;
+  auto frame = make_frame(out);
+  if (!frame) return;
+  const auto stamp = ++stamp_;
+  subs_.for_each_match(address, type_mask::param, [&](session_id_t id) {
+    auto* s = find(id);
+    if (!s || s->stamp == stamp || id == origin_link) return;
+    s->stamp = stamp;
+    send_frame(*s, frame, transport::send_class::param, address);
+  });
+  for (const auto& link : routing_->links) {
+    if (link.id == origin_link || !federation::routing_table::interested(link, address)) continue;
+    auto* s = find(link.id);
+    if (!s || s->stamp == stamp) continue;
+    s->stamp = stamp;
+    send_frame(*s, frame, transport::send_class::param, address);
+  }
+}
+
+void router_core::fan_out_tombstone(const std::string& address, const param_record& rec,
+                                    session_id_t origin_link) {
+  auto frame = make_frame(tombstone_set(address, rec.revision));
+  for (const auto& link : routing_->links) {
+    if (link.id == origin_link || !federation::routing_table::interested(link, address)) continue;
+    if (auto* s = find(link.id)) send_frame(*s, frame);
+  }
+}
+
+void router_core::fan_out_publish(const msg::publish& m, session_id_t origin_link) {
+  auto frame = make_frame(m);
+  if (!frame) return;
+  const auto stamp = ++stamp_;
+  const bool droppable = m.signal == signal_type::stream || m.signal == signal_type::gesture;
+  const auto cls = droppable ? transport::send_class::stream : transport::send_class::control;
+  subs_.for_each_match(m.address, mask_bit(m.signal), [&](session_id_t id) {
+    auto* s = find(id);
+    if (!s || s->stamp == stamp || id == origin_link) return;
+    s->stamp = stamp;
+    send_frame(*s, frame, cls);
+  });
+  for (const auto& link : routing_->links) {
+    if (link.id == origin_link || !federation::routing_table::interested(link, m.address)) continue;
+    auto* s = find(link.id);
+    if (!s || s->stamp == stamp) continue;
+    s->stamp = stamp;
+    send_frame(*s, frame, cls);
+  }
+}
+
+void router_core::on_publish(session_info& s, const msg::publish& m, codec::qos q) {
+  if (!is_valid_address(m.address)) {
+    send_error(s.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
+    return;
+  }
+  ++counters_.publishes;
+  fan_out_publish(m, 0);
+  if (wants_reply(q)) {
+    msg::ack a;
+    a.address = m.address;
+    send_frame(s, make_frame(a));
+  }
+}
+
+void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::qos q) {
+  if (!is_valid_pattern(m.pattern)) {
+    msg::error e;
+    e.code = error_code::pattern_error;
+    e.message = "invalid pattern '" + m.pattern + "'";
+    e.address = m.pattern;
+    e.correlation_id = m.id;
+    ++counters_.errors_sent;
+    send_frame(s, make_frame(e));
+    return;
+  }
+  if (subs_.count(s.id) >= config_.max_subscriptions) {
+    msg::error e;
+    e.code = error_code::too_many_subscriptions;
+    e.message = "too many subscriptions: limit is " + std::to_string(config_.max_subscriptions) +
+                " per session";
+    e.address = m.pattern;
+    e.correlation_id = m.id;
+    ++counters_.errors_sent;
+    send_frame(s, make_frame(e));
+    return;
+  }
+  subs_.add({s.id, m.id, m.pattern, m.types});
+  if (m.types & type_mask::param) {
+    std::vector<param_entry> entries;
+    params_.for_each_matching(m.pattern, 0, false, [&](const std::string& a, const param_record& r) {
+      entries.push_back({a, r.val, r.revision, std::nullopt, std::nullopt});
+    });
+    for (auto& part : codec::split_snapshot(std::move(entries)))
+      send_frame(s, make_frame(part));
+  }
+  if (wants_reply(q)) {
+    msg::ack a;
+    a.address = m.pattern;
+    a.correlation_id = m.id;
+    send_frame(s, make_frame(a));
+  }
+}
+
+void router_core::on_get(session_info& s, const msg::get& m) {
+  if (!is_valid_address(m.address)) {
+    send_error(s.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
+    return;
+  }
+  const param_record* rec = params_.find_live(m.address);
+  if (!rec) {
+    send_error(s.id, error_code::address_not_found, "no param at '" + m.address + "'", m.address);
+    return;
+  }
+  msg::snapshot snap;
+  snap.params.push_back({m.address, rec->val, rec->revision, std::nullopt, std::nullopt});
+  send_frame(s, make_frame(snap));
+}
+
+void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q) {
+  // All or nothing: check every inner SET against the state as the earlier
+  // ones in the bundle would leave it, then apply them in order.
+  std::map<std::string, revision_t> expected;  // revision each address would have
+  for (const auto& inner : m.messages) {
+    if (auto set = std::get_if<msg::set>(&inner.body)) {
+      if (!is_valid_address(set->address)) {
+        send_error(s.id, error_code::invalid_address,
+                   "bundle refused: invalid address '" + set->address + "'", set->address);
+        return;
+      }
+      if (routing_->owner_of(set->address).kind == owner_kind::remote) {
+        send_error(s.id, error_code::bad_request,
+                   "bundle refused: '" + set->address +
+                       "' is owned by another router; a bundle must stay within one router",
+                   set->address);
+        return;
+      }
+      auto it = expected.find(set->address);
+      if (it == expected.end()) {
+        auto out = params_.check_local(*set, s.name);
+        if (out.error != 0) {
+          send_error(s.id, out.error, "bundle refused: " + out.error_text, set->address);
+          return;
+        }
+        const param_record* rec = params_.find_live(set->address);
+        expected[set->address] = (rec ? rec->revision : 0) + 1;
+      } else {
+        if (set->revision && *set->revision != it->second) {
+          send_error(s.id, error_code::bad_request,
+                     "bundle refused: revision conflict on '" + set->address + "'", set->address);
+          return;
+        }
+        it->second += 1;
+      }
+    } else if (auto pub = std::get_if<msg::publish>(&inner.body)) {
+      if (!is_valid_address(pub->address)) {
+        send_error(s.id, error_code::invalid_address,
+                   "bundle refused: invalid address '" + pub->address + "'", pub->address);
+        return;
+      }
+    } else if (inner.is<msg::bundle>() || inner.is<msg::hello>() || inner.is<msg::federation_sync>()) {
+      send_error(s.id, error_code::bad_request,
+                 std::string("bundle refused: ") + to_string(inner.type()) + " cannot be bundled");
+      return;
+    }
+  }
+  // Inner messages inherit fire QoS so a bundle yields one ACK, not one per SET.
+  for (const auto& inner : m.messages) handle(s.id, inner, codec::qos::fire);
+  if (wants_reply(q)) send_frame(s, make_frame(msg::ack{}));
+}
+
+void router_core::on_query(session_info& s, const msg::query& m) {
+  if (!is_valid_pattern(m.pattern)) {
+    send_error(s.id, error_code::pattern_error, "invalid pattern '" + m.pattern + "'", m.pattern);
+    return;
+  }
+  msg::result res;
+  std::set<std::string> seen;
+  for (const auto& [address, def] : announced_)
+    if (pattern_matches(m.pattern, address)) {
+      res.signals.push_back(def);
+      seen.insert(address);
+    }
+  params_.for_each_matching(m.pattern, 0, false, [&](const std::string& a, const param_record&) {
+    if (seen.count(a)) return;
+    signal_definition def;
+    def.address = a;
+    def.type = signal_type::param;
+    res.signals.push_back(std::move(def));
+  });
+  // Keep each RESULT frame under the payload limit.
+  msg::result part;
+  std::size_t bytes = 3;
+  for (auto& def : res.signals) {
+    std::size_t need = 2 + def.address.size() + 2 + (def.datatype ? 2 + def.datatype->size() : 0) +
+                       (def.access ? 2 + def.access->size() : 0);
+    if (!part.signals.empty() && (bytes + need > codec::max_payload || part.signals.size() == 65535)) {
+      send_frame(s, make_frame(part));
+      part.signals.clear();
+      bytes = 3;
+    }
+    def.meta.reset();
+    part.signals.push_back(std::move(def));
+    bytes += need;
+  }
+  send_frame(s, make_frame(part));
+}
+
+void router_core::on_announce(session_info& s, const msg::announce& m, codec::qos q) {
+  for (const auto& def : m.signals) {
+    if (!is_valid_address(def.address)) {
+      send_error(s.id, error_code::invalid_address, "invalid address '" + def.address + "'", def.address);
+      return;
+    }
+  }
+  for (const auto& def : m.signals) announced_[def.address] = def;
+  if (wants_reply(q)) send_frame(s, make_frame(msg::ack{}));
+}
+
+void router_core::expire_due(std::uint64_t now) {
+  for (const auto& address : params_.due_expiries(now)) {
+    if (!params_.remove(address, now)) continue;
+    fan_out_tombstone(address, *params_.find(address), 0);
+  }
+}
+
+}  // namespace clasp::router

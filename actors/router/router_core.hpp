@@ -1,0 +1,156 @@
+// Everything one router decides about state: applying writes, fan-out to
+// subscribers and federation links, forwarding writes to their owner, and
+// answering sync requests. Plain C++ so it can be tested without actors; the
+// state_store actor owns the single instance and feeds it messages in order.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/federation/routing_table.hpp"
+#include "actors/router/param_store.hpp"
+#include "actors/router/subscription_table.hpp"
+#include "messages/codec.hpp"
+#include "transport/connection.hpp"
+
+namespace clasp::router {
+
+struct router_config {
+  std::string router_id;
+  std::string server_name = "clasp-federation";
+  std::size_t max_subscriptions = 1000;
+  std::uint64_t write_forward_timeout_us = 5000000;  // owner must answer a forwarded write within this
+};
+
+struct router_counters {
+  std::uint64_t sets_applied = 0;
+  std::uint64_t sets_forwarded = 0;
+  std::uint64_t publishes = 0;
+  std::uint64_t errors_sent = 0;
+  std::uint64_t remote_applied = 0;
+  std::uint64_t remote_stale = 0;  // replica updates ignored because not newer
+};
+
+class router_core {
+ public:
+  explicit router_core(router_config config);
+
+  // Session lifecycle. `name` is the session id the client saw in WELCOME.
+  void attach(session_id_t id, std::string name, transport::connection_ptr conn);
+  void detach(session_id_t id);
+  // Marks a session as a federation link to `router_id`.
+  void mark_link(session_id_t id, std::string router_id);
+
+  void set_routing(federation::routing_ptr routing);
+  const federation::routing_table& routing() const { return *routing_; }
+
+  // A client (or link) operation, in arrival order. qos is the frame's QoS.
+  void handle(session_id_t from, const message& m, codec::qos q);
+
+  // Sends RequestSync(patterns, since = what we last synced from that router) on a link.
+  void request_sync(session_id_t link, const std::vector<std::string>& patterns);
+
+  // Answers a sync request: everything under `patterns` changed after `since`,
+  // as SNAPSHOT parts plus tombstones, then SyncComplete carrying our current seq.
+  void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since);
+
+  // Timers.
+  void expire_due(std::uint64_t now_us);
+  void fail_stale_forwards(std::uint64_t now_us);
+
+  // Called when a link reports SyncComplete (for its PeerState machine).
+  std::function<void(session_id_t, const msg::federation_sync&)> on_sync_complete;
+
+  // Sends one message to one session (used by session actors for replies that
+  // must keep their order with store replies).
+  void send_to(session_id_t id, const message& m, codec::qos q = codec::qos::fire);
+  void send_error(session_id_t id, std::uint16_t code, std::string text,
+                  std::optional<std::string> address = std::nullopt);
+
+  // Closes every session's connection with a close frame (router shutdown).
+  void close_all(std::uint16_t ws_code, const std::string& reason);
+
+  const param_store& params() const { return params_; }
+  const router_counters& counters() const { return counters_; }
+  std::size_t session_count() const { return sessions_.size(); }
+  std::map<std::string, change_seq_t> watermarks() const { return watermarks_; }
+
+ private:
+  struct session_info {
+    session_id_t id = 0;
+    std::string name;
+    transport::connection_ptr conn;
+    std::string link_router;  // non-empty: this session is a federation link
+    std::uint64_t stamp = 0;  // de-duplicates fan-out to one delivery per message
+  };
+  struct pending_forward {
+    std::string address;
+    session_id_t writer = 0;
+    bool wants_ack = false;
+    std::uint64_t deadline_us = 0;
+  };
+  struct signal_info {
+    signal_definition def;
+  };
+
+  // Client operations.
+  void on_set(session_info& s, const msg::set& m, codec::qos q);
+  void on_publish(session_info& s, const msg::publish& m, codec::qos q);
+  void on_subscribe(session_info& s, const msg::subscribe& m, codec::qos q);
+  void on_get(session_info& s, const msg::get& m);
+  void on_bundle(session_info& s, const msg::bundle& m, codec::qos q);
+  void on_query(session_info& s, const msg::query& m);
+  void on_announce(session_info& s, const msg::announce& m, codec::qos q);
+
+  // Federation link operations (router_core_federation.cpp).
+  void on_link_set(session_info& link, const msg::set& m, codec::qos q);
+  void on_link_publish(session_info& link, const msg::publish& m);
+  void on_link_snapshot(session_info& link, const msg::snapshot& m);
+  void on_link_reply(session_info& link, const message& m);
+  void on_link_federation_sync(session_info& link, const msg::federation_sync& m);
+  void on_revision_vector(session_info& link, const msg::federation_sync& m);
+  void forward_write(session_info& writer, const msg::set& m, codec::qos q,
+                     const federation::remote_namespace& ns);
+  void fail_forwards_via(session_id_t link, const std::string& why);
+
+  // Fan-out of an applied change. `origin_link` is excluded (never sent back).
+  void fan_out_param(const std::string& address, const param_record& rec, session_id_t origin_link);
+  void fan_out_tombstone(const std::string& address, const param_record& rec, session_id_t origin_link);
+  void fan_out_publish(const msg::publish& m, session_id_t origin_link);
+
+  void send_frame(session_info& s, const transport::frame_ptr& f,
+                  transport::send_class cls = transport::send_class::control,
+                  std::string_view key = {});
+  void ack(session_info& s, codec::qos q, const std::string& address, revision_t rev,
+           std::optional<bool> locked = std::nullopt, std::optional<std::string> holder = std::nullopt);
+  session_info* find(session_id_t id);
+  std::uint64_t now_us() const;
+
+  router_config config_;
+  param_store params_;
+  subscription_table subs_;
+  std::unordered_map<session_id_t, session_info> sessions_;
+  federation::routing_ptr routing_;
+  std::unordered_map<session_id_t, std::deque<pending_forward>> forwards_;  // by link
+  std::map<std::string, change_seq_t> watermarks_;  // router id -> its seq we last synced to
+  std::map<std::string, signal_definition> announced_;
+  std::uint64_t stamp_ = 0;
+  router_counters counters_;
+};
+
+// Encodes one message as a shared frame (never over the payload limit for the
+// messages the router builds itself; oversized ones become nullptr).
+transport::frame_ptr make_frame(const message& m, codec::qos q = codec::qos::fire);
+
+// A SET that means "removed at revision N" between our routers: an absolute TTL
+// already in the past. Replicas treat it as a tombstone.
+msg::set tombstone_set(const std::string& address, revision_t revision);
+bool is_tombstone_set(const msg::set& m);
+
+}  // namespace clasp::router

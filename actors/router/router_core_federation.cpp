@@ -1,0 +1,270 @@
+// Federation rules of the router: what a SET from a link means (owner update,
+// write request, or refusal), forwarding writes to their owner and relaying the
+// answer, and answering sync requests with only what changed.
+#include <set>
+
+#include "actors/federation/namespace_registry.hpp"
+#include "actors/router/router_core.hpp"
+#include "messages/address.hpp"
+
+namespace clasp::router {
+
+using federation::owner_kind;
+
+void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos q) {
+  if (!is_valid_address(m.address)) {
+    send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
+    return;
+  }
+  auto owner = routing_->owner_of(m.address);
+  const auto now = now_us();
+  if (owner.kind == owner_kind::remote && owner.ns->via == link.id) {
+    // An update coming from the owner's side: a replica update.
+    if (m.revision) {
+      param_entry entry{m.address, m.val, *m.revision, link.link_router, std::nullopt};
+      const bool tomb = is_tombstone_set(m);
+      if (params_.apply_remote(entry, tomb, now)) {
+        ++counters_.remote_applied;
+        const param_record* rec = params_.find(m.address);
+        if (tomb)
+          fan_out_tombstone(m.address, *rec, link.id);
+        else
+          fan_out_param(m.address, *rec, link.id);
+      } else {
+        ++counters_.remote_stale;
+      }
+      const param_record* rec = params_.find(m.address);
+      ack(link, q, m.address, rec ? rec->revision : *m.revision);
+      return;
+    }
+    // An owner's update without a revision: the owner did not number it, so we do.
+    msg::set plain = m;
+    plain.lock = plain.unlock = false;
+    auto out = params_.apply_local(plain, link.link_router, now);
+    if (out.error != 0) {
+      send_error(link.id, out.error, out.error_text, m.address);
+      return;
+    }
+    fan_out_param(m.address, *params_.find(m.address), link.id);
+    ack(link, q, m.address, out.revision);
+    return;
+  }
+  if (owner.kind == owner_kind::self) {
+    // A write request routed to us, the owner: apply it like a local write.
+    auto out = params_.apply_local(m, link.link_router, now);
+    if (out.error != 0) {
+      send_error(link.id, out.error, out.error_text, m.address);
+      return;
+    }
+    ++counters_.sets_applied;
+    fan_out_param(m.address, *params_.find(m.address), 0);
+    ack(link, q, m.address, out.revision);
+    return;
+  }
+  if (owner.kind == owner_kind::remote) {
+    // A write request in transit towards another router's namespace.
+    forward_write(link, m, q, *owner.ns);
+    return;
+  }
+  send_error(link.id, error_code::federation_refused,
+             "SET from federation peer '" + link.link_router + "' to '" + m.address +
+                 "' is outside its declared namespaces and no connected peer owns it",
+             m.address);
+}
+
+void router_core::forward_write(session_info& writer, const msg::set& m, codec::qos q,
+                                const federation::remote_namespace& ns) {
+  session_info* link = ns.via != 0 ? find(ns.via) : nullptr;
+  if (!link || link->id == writer.id) {
+    send_error(writer.id, error_code::unavailable,
+               "owner '" + ns.owner + "' of namespace '" + ns.pattern + "' is unreachable: write to '" +
+                   m.address + "' refused to avoid a silent local divergence",
+               m.address);
+    return;
+  }
+  ++counters_.sets_forwarded;
+  // Confirm QoS so the owner answers with ACK or ERROR, which we relay.
+  send_frame(*link, make_frame(m, codec::qos::confirm));
+  forwards_[link->id].push_back(
+      {m.address, writer.id, q != codec::qos::fire, now_us() + config_.write_forward_timeout_us});
+}
+
+void router_core::on_link_reply(session_info& link, const message& m) {
+  std::optional<std::string> address;
+  if (auto a = std::get_if<msg::ack>(&m.body)) address = a->address;
+  if (auto e = std::get_if<msg::error>(&m.body)) address = e->address;
+  auto it = forwards_.find(link.id);
+  if (!address || it == forwards_.end()) return;
+  auto& queue = it->second;
+  for (auto p = queue.begin(); p != queue.end(); ++p) {
+    if (p->address != *address) continue;
+    auto pending = *p;
+    queue.erase(p);
+    auto* writer = pending.writer ? find(pending.writer) : nullptr;
+    if (!writer) return;
+    if (auto e = std::get_if<msg::error>(&m.body)) {
+      msg::error relay = *e;
+      relay.correlation_id.reset();
+      ++counters_.errors_sent;
+      send_frame(*writer, make_frame(relay));
+    } else if (pending.wants_ack) {
+      msg::ack relay = m.as<msg::ack>();
+      relay.correlation_id.reset();
+      send_frame(*writer, make_frame(relay));
+    }
+    return;
+  }
+}
+
+void router_core::fail_forwards_via(session_id_t link, const std::string& why) {
+  auto it = forwards_.find(link);
+  if (it == forwards_.end()) return;
+  auto queue = std::move(it->second);
+  forwards_.erase(it);
+  for (const auto& p : queue)
+    if (p.writer)
+      send_error(p.writer, error_code::unavailable, "write to '" + p.address + "' not confirmed: " + why,
+                 p.address);
+}
+
+void router_core::fail_stale_forwards(std::uint64_t now) {
+  for (auto& [link, queue] : forwards_) {
+    while (!queue.empty() && queue.front().deadline_us <= now) {
+      auto p = queue.front();
+      queue.pop_front();
+      if (p.writer)
+        send_error(p.writer, error_code::timeout,
+                   "owner did not confirm the write to '" + p.address + "' in time", p.address);
+    }
+  }
+}
+
+void router_core::on_link_publish(session_info& link, const msg::publish& m) {
+  if (!is_valid_address(m.address)) {
+    send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
+    return;
+  }
+  ++counters_.publishes;
+  fan_out_publish(m, link.id);
+}
+
+void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
+  const auto now = now_us();
+  for (const auto& p : m.params) {
+    if (!is_valid_address(p.address)) continue;
+    auto owner = routing_->owner_of(p.address);
+    // Accept state for namespaces the link leads to, and our own state coming
+    // back from a replica (we restarted and lost it).
+    bool from_owner_side = owner.kind == owner_kind::remote && owner.ns->via == link.id;
+    if (!from_owner_side && owner.kind != owner_kind::self) continue;
+    param_entry entry = p;
+    if (!entry.writer) entry.writer = link.link_router;
+    if (params_.apply_remote(entry, false, now)) {
+      ++counters_.remote_applied;
+      fan_out_param(p.address, *params_.find(p.address), link.id);
+    } else {
+      ++counters_.remote_stale;
+    }
+  }
+}
+
+void router_core::on_link_federation_sync(session_info& link, const msg::federation_sync& m) {
+  const auto* view = routing_->link(link.id);
+  switch (m.op) {
+    case federation_op::request_sync: {
+      if (!view) {
+        send_error(link.id, error_code::federation_refused,
+                   "RequestSync before DeclareNamespaces was accepted");
+        return;
+      }
+      for (const auto& p : m.patterns) {
+        if (!is_valid_pattern(p) || !federation::routing_table::covers(*view, p)) {
+          send_error(link.id, error_code::federation_refused,
+                     "RequestSync for '" + p + "' refused: not covered by the peer's namespaces", p);
+          return;
+        }
+      }
+      send_sync(link.id, m.patterns, m.since_revision.value_or(0));
+      return;
+    }
+    case federation_op::sync_complete: {
+      if (m.since_revision) watermarks_[link.link_router] = *m.since_revision;
+      if (on_sync_complete) on_sync_complete(link.id, m);
+      return;
+    }
+    case federation_op::revision_vector:
+      on_revision_vector(link, m);
+      return;
+    case federation_op::declare_namespaces:
+      return;  // handled by the session or link actor before it reaches the store
+  }
+  send_error(link.id, error_code::bad_request,
+             "unknown FEDERATION_SYNC op " + std::to_string(static_cast<int>(m.op)));
+}
+
+void router_core::on_revision_vector(session_info& link, const msg::federation_sync& m) {
+  if (m.revisions.size() > federation::max_revision_entries) {
+    send_error(link.id, error_code::bad_request,
+               "revision vector too large: " + std::to_string(m.revisions.size()) + " entries (limit " +
+                   std::to_string(federation::max_revision_entries) + ")");
+    return;
+  }
+  const auto* view = routing_->link(link.id);
+  if (!view) return;
+  std::vector<param_entry> newer;
+  std::vector<std::pair<std::string, revision_t>> removed;
+  for (const auto& [address, rev] : m.revisions) {
+    if (!is_valid_address(address) || !federation::routing_table::interested(*view, address)) continue;
+    const param_record* rec = params_.find(address);
+    if (!rec || rec->revision <= rev) continue;
+    if (rec->tombstone)
+      removed.emplace_back(address, rec->revision);
+    else
+      newer.push_back({address, rec->val, rec->revision, std::nullopt, std::nullopt});
+  }
+  for (auto& part : codec::split_snapshot(std::move(newer))) send_frame(link, make_frame(part));
+  for (const auto& [address, rev] : removed) send_frame(link, make_frame(tombstone_set(address, rev)));
+}
+
+void router_core::request_sync(session_id_t link_id, const std::vector<std::string>& patterns) {
+  auto* link = find(link_id);
+  if (!link || patterns.empty()) return;
+  msg::federation_sync req;
+  req.op = federation_op::request_sync;
+  req.patterns = patterns;
+  auto wm = watermarks_.find(link->link_router);
+  if (wm != watermarks_.end()) req.since_revision = wm->second;
+  req.origin = config_.router_id;
+  send_frame(*link, make_frame(req, codec::qos::confirm));
+}
+
+void router_core::send_sync(session_id_t link_id, const std::vector<std::string>& patterns,
+                            change_seq_t since) {
+  auto* link = find(link_id);
+  if (!link) return;
+  // A watermark from a future we never reached means we restarted and lost
+  // state: the requester gets everything we have.
+  if (since > params_.current_seq() || since < params_.tombstone_horizon()) since = 0;
+  std::set<std::string> seen;
+  std::vector<param_entry> live;
+  std::vector<std::pair<std::string, revision_t>> removed;
+  for (const auto& pattern : patterns) {
+    params_.for_each_matching(pattern, since, true, [&](const std::string& a, const param_record& r) {
+      if (!seen.insert(a).second) return;
+      if (r.tombstone)
+        removed.emplace_back(a, r.revision);
+      else
+        live.push_back({a, r.val, r.revision, std::nullopt, std::nullopt});
+    });
+  }
+  for (auto& part : codec::split_snapshot(std::move(live))) send_frame(*link, make_frame(part));
+  for (const auto& [address, rev] : removed) send_frame(*link, make_frame(tombstone_set(address, rev)));
+  msg::federation_sync done;
+  done.op = federation_op::sync_complete;
+  done.patterns = patterns;
+  done.since_revision = params_.current_seq();
+  done.origin = config_.router_id;
+  send_frame(*link, make_frame(done));
+}
+
+}  // namespace clasp::router

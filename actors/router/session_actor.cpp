@@ -1,0 +1,277 @@
+// Session actor: handshake and per-session rules; everything else goes to the
+// state store as one batch per socket read, so order is kept and hops are few.
+#include "actors/router/session_actor.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/actor_types.hpp"
+#include "actors/connection_bridge.hpp"
+#include "actors/router/router_core.hpp"
+
+namespace clasp::actors {
+
+namespace {
+
+enum class phase { awaiting_hello, client, peer };
+
+struct session_state {
+  session_id_t id = 0;
+  std::string name;
+  transport::connection_ptr conn;
+  caf::actor store;
+  caf::actor manager;
+  node_config config;
+  phase current = phase::awaiting_hello;
+  std::string peer_router;
+  std::vector<std::string> peer_namespaces;
+  bool closing = false;
+};
+
+using session_actor = caf::stateful_actor<session_state>;
+
+std::uint64_t now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+void send_direct(session_actor* self, const message& m) {
+  if (auto f = router::make_frame(m)) self->state.conn->send(f);
+}
+
+void send_error_direct(session_actor* self, std::uint16_t code, std::string text) {
+  msg::error e;
+  e.code = code;
+  e.message = std::move(text);
+  send_direct(self, e);
+}
+
+void close_with_error(session_actor* self, std::uint16_t code, std::string text) {
+  spdlog::info("session {} refused: {} {}", self->state.name, code, text);
+  send_error_direct(self, code, text);
+  self->state.closing = true;
+  self->state.conn->close(1008, text.substr(0, 120));
+}
+
+void report_peer(session_actor* self, const std::string& state) {
+  auto& st = self->state;
+  if (!st.manager) return;
+  peer_status p;
+  p.key = "in:" + std::to_string(st.id);
+  p.router_id = st.peer_router;
+  p.state = state;
+  p.namespaces = st.peer_namespaces;
+  p.outbound = false;
+  p.endpoint = st.conn->remote_endpoint();
+  self->send(st.manager, std::move(p));
+}
+
+// Handles HELLO; returns false if the session was refused.
+bool on_hello(session_actor* self, const msg::hello& h) {
+  auto& st = self->state;
+  if (h.version != 1) {
+    close_with_error(self, error_code::unsupported_version,
+                     "unsupported protocol version " + std::to_string(h.version) + " (this router speaks 1)");
+    return false;
+  }
+  const bool wants_federation = (h.features & feature::federation) != 0;
+  const bool federation_on = st.manager && st.config.federation.mode != federation_mode::off;
+  if (wants_federation && federation_on) {
+    if (!st.config.federation.auth_token.empty() && h.token != st.config.federation.auth_token) {
+      close_with_error(self, error_code::unauthorized,
+                       h.token.empty() ? "federation token required" : "federation token rejected");
+      return false;
+    }
+    st.current = phase::peer;
+  } else {
+    st.current = phase::client;
+  }
+  self->send(st.store, attach_session{st.id, st.name, st.conn, caf::actor{}});
+  msg::welcome w;
+  w.version = 1;
+  w.features = st.config.features | (federation_on ? feature::federation : 0);
+  w.time_us = now_us();
+  w.session = st.name;
+  w.name = st.config.server_name;
+  send_direct(self, w);
+  spdlog::info("session {} connected from {} ({}, name '{}')", st.name, st.conn->remote_endpoint(),
+               st.current == phase::peer ? "federation peer" : "client", h.name);
+  if (st.current == phase::peer) report_peer(self, "Handshaking");
+  return true;
+}
+
+void flush_ops(session_actor* self, std::shared_ptr<std::vector<decoded_op>>& ops) {
+  if (ops && !ops->empty()) self->send(self->state.store, op_batch{self->state.id, std::move(ops)});
+  ops.reset();
+}
+
+void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch> batch,
+                    std::size_t index);
+
+// A peer's DeclareNamespaces: the manager validates it; the rest of this read
+// waits for the answer so later operations see the new routing.
+void on_declare(session_actor* self, const msg::federation_sync& m,
+                std::shared_ptr<transport::frame_batch> batch, std::size_t next) {
+  auto& st = self->state;
+  std::string router_id = m.origin.value_or(std::string{});
+  declare_request req{st.id, router_id, m.patterns, caf::actor_cast<caf::actor>(self)};
+  self->request(st.manager, std::chrono::seconds(10), std::move(req))
+      .await(
+          [=](declare_reply& reply) {
+            auto& st = self->state;
+            if (reply.error != 0) {
+              spdlog::warn("session {}: DeclareNamespaces from '{}' refused: {}", st.name, router_id,
+                           reply.reason);
+              send_error_direct(self, reply.error, reply.reason);
+            } else {
+              st.peer_router = router_id;
+              st.peer_namespaces = m.patterns;
+              msg::ack a;
+              send_direct(self, a);
+              msg::federation_sync back;
+              back.op = federation_op::declare_namespaces;
+              back.patterns = reply.declaration;
+              back.origin = st.config.federation.router_id;
+              send_direct(self, back);
+              self->send(st.store, request_sync{st.id, m.patterns});
+              report_peer(self, "Syncing");
+              spdlog::info("federation peer '{}' declared {} namespace(s)", router_id, m.patterns.size());
+            }
+            process_frames(self, batch, next);
+          },
+          [=](caf::error& err) {
+            send_error_direct(self, error_code::internal,
+                              "namespace registry did not answer: " + caf::to_string(err));
+            process_frames(self, batch, next);
+          });
+}
+
+void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch> batch,
+                    std::size_t index) {
+  auto& st = self->state;
+  std::shared_ptr<std::vector<decoded_op>> ops;
+  for (std::size_t i = index; i < batch->size() && !st.closing; ++i) {
+    codec::decoded_frame f;
+    codec::decode_error err;
+    if (!codec::decode_frame(batch->frame(i), f, err)) {
+      spdlog::info("session {}: undecodable frame: {}", st.name, err.reason);
+      if (st.current == phase::awaiting_hello) {
+        close_with_error(self, err.code, err.reason);
+        return;
+      }
+      flush_ops(self, ops);  // keep the error in order with earlier replies
+      msg::error e;
+      e.code = err.code;
+      e.message = err.reason;
+      // Send through the store so it is ordered after replies still being computed.
+      ops = std::make_shared<std::vector<decoded_op>>();
+      ops->push_back({message{e}, codec::qos::fire});
+      self->send(st.store, op_batch{st.id, std::move(ops)});
+      ops.reset();
+      continue;
+    }
+    if (st.current == phase::awaiting_hello) {
+      if (!f.msg.is<msg::hello>()) {
+        close_with_error(self, error_code::invalid_message,
+                         std::string("expected HELLO first, got ") + to_string(f.msg.type()));
+        return;
+      }
+      if (!on_hello(self, f.msg.as<msg::hello>())) return;
+      continue;
+    }
+    if (st.current == phase::peer) {
+      if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
+          fs && fs->op == federation_op::declare_namespaces) {
+        flush_ops(self, ops);
+        on_declare(self, *fs, batch, i + 1);
+        return;
+      }
+      if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
+          fs && fs->op == federation_op::sync_complete) {
+        report_peer(self, "Active");
+      }
+      if (st.peer_router.empty() && !f.msg.is<msg::ping>()) {
+        // Nothing but pings is meaningful from a peer before its declaration.
+        if (f.msg.is<msg::federation_sync>()) {
+          flush_ops(self, ops);
+          send_error_direct(self, error_code::federation_refused,
+                            "FEDERATION_SYNC before DeclareNamespaces was accepted");
+          continue;
+        }
+      }
+    }
+    if (!ops) ops = std::make_shared<std::vector<decoded_op>>();
+    ops->push_back({std::move(f.msg), f.header.quality});
+  }
+  flush_ops(self, ops);
+}
+
+caf::behavior session_behavior(session_actor* self, session_deps deps,
+                               transport::connection_ptr conn) {
+  auto& st = self->state;
+  st.id = next_session_id();
+  st.name = session_name(st.id);
+  st.conn = std::move(conn);
+  st.store = deps.store;
+  st.manager = deps.manager;
+  st.config = *deps.config;
+  // Whatever ends this actor (close, error, kill), the socket and the store's
+  // view of the session go with it.
+  auto conn_ref = st.conn;
+  auto store = st.store;
+  auto manager = st.manager;
+  auto id = st.id;
+  auto name = st.name;
+  self->attach_functor([conn_ref, store, manager, id, name](const caf::error& reason) {
+    conn_ref->abort();
+    caf::anon_send(store, detach_session{id});
+    if (manager) {
+      caf::anon_send(manager, link_closed{id});
+      peer_status gone;
+      gone.key = "in:" + std::to_string(id);
+      gone.remove = true;
+      caf::anon_send(manager, std::move(gone));
+    }
+    spdlog::info("session {} closed ({})", name, reason ? caf::to_string(reason) : "normal");
+  });
+  return {
+      [=](frames_in& in) { process_frames(self, std::move(in.batch), 0); },
+      [=](connection_closed& c) {
+        spdlog::debug("session {}: connection closed: {}", self->state.name, c.reason);
+        self->quit();
+      },
+      [=](redeclare& r) {
+        if (self->state.current != phase::peer || self->state.peer_router.empty()) return;
+        msg::federation_sync back;
+        back.op = federation_op::declare_namespaces;
+        back.patterns = std::move(r.patterns);
+        back.origin = self->state.config.federation.router_id;
+        send_direct(self, back);
+      },
+      [=](sync_tick_atom) {
+        auto& st = self->state;
+        if (st.current == phase::peer && !st.peer_router.empty())
+          self->send(st.store, request_sync{st.id, st.peer_namespaces});
+        self->delayed_send(self, std::chrono::milliseconds(st.config.federation.sync_interval_ms),
+                           sync_tick_atom_v);
+      },
+      [=](shutdown_atom) { self->state.conn->close(1001, "router shutting down"); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_session(caf::actor_system& sys, const session_deps& deps,
+                         transport::connection_ptr conn) {
+  auto conn_copy = conn;
+  auto actor = sys.spawn(session_behavior, deps, std::move(conn));
+  if (deps.config->federation.mode != federation_mode::off)
+    caf::anon_send(actor, sync_tick_atom_v);  // starts the anti-entropy timer (first run is harmless)
+  conn_copy->start(make_connection_bridge(actor));
+  return actor;
+}
+
+}  // namespace clasp::actors

@@ -1,0 +1,86 @@
+// The state store actor: feeds router_core in mailbox order and drives its
+// timers (TTL expiry, overdue forwarded writes) with delayed messages.
+#include "actors/router/state_store_actor.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/actor_types.hpp"
+
+namespace clasp::actors {
+
+namespace {
+
+constexpr auto tick_interval = std::chrono::milliseconds(200);
+
+struct store_state {
+  std::unique_ptr<router::router_core> core;
+  std::unordered_map<session_id_t, caf::actor> owners;  // link actors to tell about sync completion
+  static inline const char* name = "state_store";
+};
+
+std::uint64_t wall_now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::router_config config) {
+  self->state.core = std::make_unique<router::router_core>(std::move(config));
+  self->state.core->on_sync_complete = [self](session_id_t link, const msg::federation_sync& m) {
+    auto it = self->state.owners.find(link);
+    if (it != self->state.owners.end()) self->send(it->second, sync_done{m.patterns});
+  };
+  self->delayed_send(self, tick_interval, tick_atom_v);
+  return {
+      [=](attach_session& a) {
+        if (a.owner) self->state.owners[a.id] = a.owner;
+        self->state.core->attach(a.id, std::move(a.name), std::move(a.conn));
+      },
+      [=](detach_session d) {
+        self->state.owners.erase(d.id);
+        self->state.core->detach(d.id);
+      },
+      [=](const op_batch& b) {
+        auto& core = *self->state.core;
+        for (const auto& op : *b.ops) core.handle(b.id, op.msg, op.quality);
+      },
+      [=](mark_link& m) { self->state.core->mark_link(m.id, std::move(m.router_id)); },
+      [=](routing_update& u) { self->state.core->set_routing(std::move(u.table)); },
+      [=](const request_sync& r) { self->state.core->request_sync(r.id, r.patterns); },
+      [=](tick_atom) {
+        auto now = wall_now_us();
+        self->state.core->expire_due(now);
+        self->state.core->fail_stale_forwards(now);
+        self->delayed_send(self, tick_interval, tick_atom_v);
+      },
+      [=](shutdown_atom) -> std::uint64_t {
+        self->state.core->close_all(1001, "router shutting down");
+        return self->state.core->session_count();
+      },
+      [=](stats_atom) -> std::string {
+        const auto& core = *self->state.core;
+        const auto& c = core.counters();
+        nlohmann::json j{{"params", core.params().live_count()},
+                         {"sessions", core.session_count()},
+                         {"change_seq", core.params().current_seq()},
+                         {"sets_applied", c.sets_applied},
+                         {"sets_forwarded", c.sets_forwarded},
+                         {"remote_applied", c.remote_applied},
+                         {"remote_stale", c.remote_stale},
+                         {"publishes", c.publishes},
+                         {"errors_sent", c.errors_sent}};
+        return j.dump();
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_state_store(caf::actor_system& sys, router::router_config config) {
+  return sys.spawn(store_behavior, std::move(config));
+}
+
+}  // namespace clasp::actors

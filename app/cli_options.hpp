@@ -1,0 +1,39 @@
+// Command-line and JSON-config parsing for `clasp server`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/node_config.hpp"
+
+namespace clasp::app {
+
+struct server_options {
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 7330;
+  std::string log_level = "info";
+  std::string tls_cert;
+  std::string tls_key;
+  unsigned io_threads = 1;
+  unsigned actor_threads = 2;
+  actors::node_config node;
+};
+
+struct parse_result {
+  std::optional<server_options> options;  // set when the server should run
+  int exit_code = 0;                      // otherwise: exit with this after printing `output`
+  std::string output;
+};
+
+// argv without the program name, starting after "server".
+parse_result parse_server_args(const std::vector<std::string>& args);
+
+std::string server_help();
+std::string top_level_help();
+
+// A random UUID v4 (the default router id).
+std::string random_uuid_v4();
+
+}  // namespace clasp::app

@@ -1,0 +1,213 @@
+// Wiring of one router process: which actors exist, how sockets reach them,
+// what the HTTP endpoints answer, and the shutdown order.
+#include "app/router_node.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/actor_types.hpp"
+#include "actors/federation/federation_manager_actor.hpp"
+#include "actors/federation/reconnect_supervisor_actor.hpp"
+#include "actors/router/session_actor.hpp"
+#include "actors/router/state_store_actor.hpp"
+#include "transport/server.hpp"
+
+namespace clasp::app {
+
+namespace {
+
+// Session actors alive or recently alive, so shutdown can end them all.
+class session_registry {
+ public:
+  void add(const caf::actor& a) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (addrs_.size() >= prune_at_) {
+      std::vector<caf::actor_addr> alive;
+      for (auto& addr : addrs_)
+        if (caf::actor_cast<caf::strong_actor_ptr>(addr)) alive.push_back(addr);
+      addrs_.swap(alive);
+      prune_at_ = std::max<std::size_t>(1024, addrs_.size() * 2);
+    }
+    addrs_.push_back(a.address());
+  }
+  void kill_all() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& addr : addrs_)
+      if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(addr))
+        caf::anon_send_exit(caf::actor_cast<caf::actor>(ptr), caf::exit_reason::kill);
+    addrs_.clear();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<caf::actor_addr> addrs_;
+  std::size_t prune_at_ = 1024;
+};
+
+// Asks an actor something from a non-actor thread and replies asynchronously.
+template <class Reply, class... Ts>
+void ask(caf::actor_system& sys, caf::actor target, std::function<void(transport::http_response)> reply,
+         std::function<transport::http_response(Reply&)> render, Ts... xs) {
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(target, std::chrono::seconds(3), xs...)
+        .then([=](Reply& r) { reply(render(r)); },
+              [=](caf::error& err) {
+                reply({503, "application/json",
+                       nlohmann::json{{"error", caf::to_string(err)}}.dump()});
+              });
+  });
+}
+
+std::string mode_name(actors::federation_mode m) {
+  switch (m) {
+    case actors::federation_mode::hub: return "hub";
+    case actors::federation_mode::leaf: return "leaf";
+    default: return "standalone";
+  }
+}
+
+}  // namespace
+
+int run_router(const server_options& options) {
+  // Signals are taken by sigwait in this thread only; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto logger = spdlog::stderr_color_mt("clasp");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  auto node = std::make_shared<const actors::node_config>(options.node);
+  const auto& fed = node->federation;
+
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::clasp_actors>();
+  cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(options.actor_threads));
+  cfg.set("logger.console", caf::atom("none"));
+  int exit_code = 0;
+  {
+    caf::actor_system sys{cfg};
+    transport::io_runtime io(options.io_threads);
+
+    router::router_config rc;
+    rc.router_id = fed.router_id;
+    rc.server_name = node->server_name;
+    rc.max_subscriptions = node->max_subscriptions;
+    auto store = actors::spawn_state_store(sys, rc);
+    caf::actor manager;
+    caf::actor supervisor;
+    if (fed.mode != actors::federation_mode::off) {
+      manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces);
+      if (fed.mode == actors::federation_mode::leaf) {
+        actors::peer_link_deps deps{store, manager, {}, node, &io};
+        supervisor = actors::spawn_reconnect_supervisor(sys, deps);
+        caf::anon_send(manager, supervisor);
+      }
+    }
+
+    auto sessions = std::make_shared<session_registry>();
+    actors::session_deps session_deps{store, manager, node};
+    auto on_accept = [&sys, session_deps, sessions](transport::connection_ptr conn) {
+      sessions->add(actors::spawn_session(sys, session_deps, std::move(conn)));
+    };
+    const std::string mode = mode_name(fed.mode);
+    auto on_http = [&sys, store, manager, node, mode](const std::string& method, const std::string& target,
+                                                       std::function<void(transport::http_response)> reply) {
+      auto path = target.substr(0, target.find('?'));
+      if (method == "GET" && path == "/healthz") {
+        reply({200, "application/json",
+               nlohmann::json{{"status", "ok"}, {"router_id", node->federation.router_id}, {"mode", mode}}
+                   .dump()});
+      } else if (method == "GET" && path == "/federation/peers") {
+        if (!manager) {
+          reply({200, "application/json", "[]"});
+          return;
+        }
+        ask<std::string>(sys, manager, reply,
+                         [](std::string& json) { return transport::http_response{200, "application/json", json}; },
+                         actors::peers_atom_v);
+      } else if (method == "GET" && path == "/stats") {
+        ask<std::string>(sys, store, reply,
+                         [](std::string& json) { return transport::http_response{200, "application/json", json}; },
+                         actors::stats_atom_v);
+      } else if (method == "POST" && path == "/admin/kill-links" && node->test_admin && manager) {
+        ask<std::uint32_t>(
+            sys, manager, reply,
+            [](std::uint32_t& n) {
+              return transport::http_response{200, "application/json",
+                                              nlohmann::json{{"killed_inbound", n}}.dump()};
+            },
+            actors::kill_links_atom_v);
+      } else {
+        reply({404, "application/json", nlohmann::json{{"error", "not found: " + method + " " + path}}.dump()});
+      }
+    };
+
+    std::unique_ptr<transport::server> server;
+    try {
+      transport::server_config sc;
+      sc.bind_address = options.bind;
+      sc.port = options.port;
+      if (!options.tls_cert.empty()) sc.tls = transport::tls_files{options.tls_cert, options.tls_key};
+      server = std::make_unique<transport::server>(io, sc, on_accept, on_http);
+    } catch (const std::exception& e) {
+      spdlog::critical("cannot listen on {}:{}: {}", options.bind, options.port, e.what());
+      caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+      if (manager) caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
+      if (supervisor) caf::anon_send(supervisor, actors::shutdown_atom_v);
+      if (supervisor) caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+      io.stop();
+      return 1;
+    }
+    std::printf("listening on %s://%s:%u (router_id=%s, mode=%s)\n",
+                options.tls_cert.empty() ? "ws" : "wss", options.bind.c_str(),
+                static_cast<unsigned>(server->port()), fed.router_id.c_str(), mode.c_str());
+    std::fflush(stdout);
+    spdlog::info("router {} ({}) serving on port {}", fed.router_id, mode, server->port());
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+
+    // Stop accepting, say goodbye to every session, then end the actors.
+    server->stop();
+    if (supervisor) caf::anon_send(supervisor, actors::shutdown_atom_v);
+    {
+      caf::scoped_actor self{sys};
+      self->request(store, std::chrono::seconds(2), actors::shutdown_atom_v)
+          .receive([](std::uint64_t) {}, [](caf::error&) {});
+      // Give close frames a moment to leave: wait until the store has no session, bounded.
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (std::chrono::steady_clock::now() < deadline) {
+        bool empty = false;
+        self->request(store, std::chrono::seconds(1), actors::stats_atom_v)
+            .receive([&](std::string& json) { empty = nlohmann::json::parse(json)["sessions"] == 0; },
+                     [](caf::error&) {});
+        if (empty) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a bounded condition
+      }
+    }
+    sessions->kill_all();
+    if (supervisor) caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    if (manager) caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+    server.reset();
+    io.stop();
+  }
+  spdlog::info("stopped");
+  return exit_code;
+}
+
+}  // namespace clasp::app
