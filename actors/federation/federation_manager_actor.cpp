@@ -63,7 +63,7 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
         redeclare_all(self, req.link);
         return declare_reply{0, {}, st.registry->declaration_for(req.link)};
       },
-      [=](upstream_declared& u) {
+      [=](upstream_declared& u) -> bool {
         auto& st = self->state;
         st.registry->declare_upstream(u.router_id, u.link, u.patterns);
         self->send(st.store, mark_link{u.link, u.router_id});
@@ -73,6 +73,7 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
         auto patterns = u.patterns;
         for (const auto& p : st.registry->own()) patterns.push_back(p);
         self->send(st.store, request_sync{u.link, std::move(patterns)});
+        return true;
       },
       [=](link_closed& c) {
         auto& st = self->state;

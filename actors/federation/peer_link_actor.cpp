@@ -90,7 +90,23 @@ void sync_patterns(link_actor* self) {
   self->send(st.deps.store, request_sync{st.id, std::move(patterns)});
 }
 
-void on_frames(link_actor* self, const transport::frame_batch& batch) {
+void process_frames(link_actor* self, std::shared_ptr<transport::frame_batch> batch,
+                    std::size_t index);
+
+// Tells the manager what the hub can reach (or that our declaration was
+// accepted); the rest of this read waits until the store has the new routing,
+// so a RequestSync right behind it is judged against it.
+void declare_upstream(link_actor* self, std::shared_ptr<transport::frame_batch> batch,
+                      std::size_t next) {
+  auto& st = self->state;
+  self->request(st.deps.manager, std::chrono::seconds(10),
+                upstream_declared{st.id, st.hub_id, st.remote_patterns})
+      .await([=](bool) { process_frames(self, batch, next); },
+             [=](caf::error& err) { fail(self, "federation manager did not answer: " + caf::to_string(err)); });
+}
+
+void process_frames(link_actor* self, std::shared_ptr<transport::frame_batch> batch,
+                    std::size_t index) {
   auto& st = self->state;
   st.last_rx_us = now_us();
   std::shared_ptr<std::vector<decoded_op>> ops;
@@ -98,10 +114,10 @@ void on_frames(link_actor* self, const transport::frame_batch& batch) {
     if (ops && !ops->empty()) self->send(st.deps.store, op_batch{st.id, std::move(ops)});
     ops.reset();
   };
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (std::size_t i = index; i < batch->size(); ++i) {
     codec::decoded_frame f;
     codec::decode_error err;
-    if (!codec::decode_frame(batch.frame(i), f, err)) {
+    if (!codec::decode_frame(batch->frame(i), f, err)) {
       spdlog::warn("federation link to {}: undecodable frame: {}", st.endpoint, err.reason);
       continue;
     }
@@ -126,9 +142,9 @@ void on_frames(link_actor* self, const transport::frame_batch& batch) {
         continue;
       case link_phase::awaiting_declare_ack:
         if (f.msg.is<msg::ack>()) {
-          self->send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns});
+          flush();
           enter(self, link_phase::syncing);
-          continue;
+          return declare_upstream(self, batch, i + 1);
         }
         if (auto e = std::get_if<msg::error>(&f.msg.body)) {
           return fail(self, "hub refused our namespaces: " + std::to_string(e->code) + " " + e->message);
@@ -143,8 +159,9 @@ void on_frames(link_actor* self, const transport::frame_batch& batch) {
       flush();
       if (fs->origin && !fs->origin->empty()) st.hub_id = *fs->origin;
       st.remote_patterns = fs->patterns;
-      self->send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns});
-      continue;
+      report(self, state_name(st.phase));
+      if (st.phase == link_phase::awaiting_declare_ack) continue;  // declared once the ACK is in
+      return declare_upstream(self, batch, i + 1);
     }
     if (!ops) ops = std::make_shared<std::vector<decoded_op>>();
     ops->push_back({std::move(f.msg), f.header.quality});
@@ -194,7 +211,7 @@ caf::behavior link_behavior(link_actor* self, peer_link_deps deps, std::string e
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
       },
       [=](link_connect_failed& f) { fail(self, f.reason); },
-      [=](frames_in& in) { on_frames(self, *in.batch); },
+      [=](frames_in& in) { process_frames(self, std::move(in.batch), 0); },
       [=](connection_closed& c) {
         fail(self, "connection closed" + (c.reason.empty() ? std::string{} : ": " + c.reason));
       },

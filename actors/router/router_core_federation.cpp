@@ -77,8 +77,9 @@ void router_core::forward_write(session_info& writer, const msg::set& m, codec::
   session_info* link = ns.via != 0 ? find(ns.via) : nullptr;
   if (!link || link->id == writer.id) {
     send_error(writer.id, error_code::unavailable,
-               "owner '" + ns.owner + "' of namespace '" + ns.pattern + "' is unreachable: write to '" +
-                   m.address + "' refused to avoid a silent local divergence",
+               "owner of namespace '" + ns.pattern + "' (reached through router '" + ns.owner +
+                   "') is unreachable: write to '" + m.address +
+                   "' refused rather than applied locally, which would diverge",
                m.address);
     return;
   }
