@@ -85,9 +85,15 @@ def main():
             name = "leaf A → hub → leaf B" if topology == "federated" else "single server"
             print(f"| {name} | {label} ({unit}) | " + " | ".join(fmt(v) for v in vals)
                   + f" | {ratio(vals[0], vals[1])} | {ratio(vals[0], vals[2])} |")
-    failed = [r for r in rows if not r.get("ok")]
-    for r in failed:
-        print(f"\nfailed: {r.get('system')}/{r.get('topology')}/{r.get('mode')} rep {r.get('rep')}: {r.get('error')}")
+    failed = {}
+    for r in rows:
+        if not r.get("ok"):
+            key = (r.get("system"), r.get("topology"), r.get("mode"), r.get("error"))
+            failed[key] = failed.get(key, 0) + 1
+    if failed:
+        print()
+    for (system, topology, mode, error), n in failed.items():
+        print(f"failed: {system}/{topology}/{mode} ×{n}: {error}")
     return 0
 
 
