@@ -116,6 +116,8 @@ std::string top_level_help() {
          "\n"
          "Usage:\n"
          "  clasp server [options]     run a router (see `clasp server --help`)\n"
+         "  clasp set URL ADDRESS VALUE | get URL ADDRESS | publish URL ADDRESS [VALUE]\n"
+         "  clasp watch URL PATTERN    print updates matching PATTERN until Ctrl-C\n"
          "  clasp --help               this text\n"
          "  clasp --version            print the version\n";
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/cli_options.hpp"
+#include "app/client_commands.hpp"
 #include "app/router_node.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
     std::puts("clasp 0.1.0 (CLASP protocol 1, federation: hub, leaf)");
     return 0;
   }
+  if (args[0] == "set" || args[0] == "get" || args[0] == "watch" || args[0] == "publish")
+    return clasp::app::run_client_command(args[0], {args.begin() + 1, args.end()});
   if (args[0] != "server") {
     std::fprintf(stderr, "clasp: unknown command '%s'\n%s", args[0].c_str(),
                  clasp::app::top_level_help().c_str());
