@@ -194,8 +194,11 @@ class ws_connection final : public connection,
   void on_read(error_code ec, std::size_t n) {
     if (state_ == state::closed) return;
     if (ec) {
-      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
-        finish(state_ == state::closing ? close_reason_ : "peer closed the connection");
+      // Once closing, how the socket ends (EOF, reset) does not change why.
+      if (state_ == state::closing)
+        finish(close_reason_);
+      else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
+        finish("peer closed the connection");
       else
         finish(ec.message());
       return;

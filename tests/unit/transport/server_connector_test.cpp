@@ -206,8 +206,8 @@ server_config local_config() {
 }
 
 TEST(transport, echo_round_trip_keeps_ten_thousand_frames_in_order) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   auto result = connect_and_wait(io, "ws://127.0.0.1:" + std::to_string(srv.port()) + "/");
   ASSERT_TRUE(result->conn) << result->error;
@@ -238,8 +238,8 @@ TEST(transport, echo_round_trip_keeps_ten_thousand_frames_in_order) {
 }
 
 TEST(transport, large_messages_round_trip) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   auto result = connect_and_wait(io, "ws://127.0.0.1:" + std::to_string(srv.port()));
   ASSERT_TRUE(result->conn) << result->error;
@@ -254,8 +254,8 @@ TEST(transport, large_messages_round_trip) {
 }
 
 TEST(transport, ping_gets_pong_and_subprotocol_is_echoed) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   raw_client raw(srv.port());
   ASSERT_TRUE(raw.connected());
@@ -275,8 +275,8 @@ TEST(transport, ping_gets_pong_and_subprotocol_is_echoed) {
 }
 
 TEST(transport, other_subprotocols_are_accepted_without_echo) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   raw_client raw(srv.port());
   const std::string head = raw.upgrade("json");
@@ -285,8 +285,8 @@ TEST(transport, other_subprotocols_are_accepted_without_echo) {
 }
 
 TEST(transport, frames_sent_with_the_upgrade_request_are_not_lost) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   raw_client raw(srv.port());
   const std::uint8_t key[4] = {9, 8, 7, 6};
@@ -300,8 +300,8 @@ TEST(transport, frames_sent_with_the_upgrade_request_are_not_lost) {
 }
 
 TEST(transport, server_initiated_close_reaches_the_client) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   auto result = connect_and_wait(io, "ws://127.0.0.1:" + std::to_string(srv.port()));
   ASSERT_TRUE(result->conn) << result->error;
@@ -324,8 +324,8 @@ TEST(transport, server_initiated_close_reaches_the_client) {
 }
 
 TEST(transport, abort_closes_at_once) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   auto result = connect_and_wait(io, "ws://127.0.0.1:" + std::to_string(srv.port()));
   ASSERT_TRUE(result->conn) << result->error;
@@ -339,8 +339,8 @@ TEST(transport, abort_closes_at_once) {
 }
 
 TEST(transport, http_requests_go_to_the_http_handler) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   std::thread replier;
   server srv(io, local_config(), echo_acceptor(log),
              [&](const std::string& method, const std::string& target,
@@ -364,8 +364,8 @@ TEST(transport, http_requests_go_to_the_http_handler) {
 }
 
 TEST(transport, garbage_gets_400_and_the_server_keeps_serving) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server srv(io, local_config(), echo_acceptor(log), nullptr);
   {
     raw_client raw(srv.port());
@@ -439,8 +439,8 @@ TEST(transport, connect_errors_are_clear) {
 }
 
 TEST(transport, slow_reader_hits_the_limits_and_memory_stays_bounded) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server_config config = local_config();
   config.limits.soft_bytes = 64 * 1024;
   config.limits.hard_bytes = 256 * 1024;
@@ -469,8 +469,8 @@ TEST(transport, slow_reader_hits_the_limits_and_memory_stays_bounded) {
 }
 
 TEST(transport, slow_reader_params_coalesce_and_streams_drop) {
+  accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  accepted log;
   server_config config = local_config();
   config.limits.soft_bytes = 64 * 1024;
   config.limits.hard_bytes = 1 << 20;
@@ -509,8 +509,8 @@ TEST(transport, slow_reader_params_coalesce_and_streams_drop) {
 }
 
 TEST(transport, runtime_stop_reports_every_open_connection_once) {
-  auto io = std::make_unique<io_runtime>();
   accepted log;
+  auto io = std::make_unique<io_runtime>();
   auto srv = std::make_unique<server>(*io, local_config(), echo_acceptor(log), nullptr);
   auto result = connect_and_wait(*io, "ws://127.0.0.1:" + std::to_string(srv->port()));
   ASSERT_TRUE(result->conn) << result->error;
@@ -543,8 +543,8 @@ TEST(transport, wss_round_trip_with_a_self_signed_certificate) {
     GTEST_SKIP() << "openssl command not available";
   }
   {
-    io_runtime io;
     accepted log;
+    io_runtime io;
     server_config config = local_config();
     config.tls = tls_files{cert, key};
     server srv(io, config, echo_acceptor(log), nullptr);
