@@ -145,6 +145,8 @@ General:
   --log-level LEVEL            trace, debug, info, warn, error, off (default info)
   --io-threads N               socket threads (default 1)
   --actor-threads N            actor scheduler threads (default 2)
+  --actor-scheduler POLICY     stealing (work stealing) or sharing (one shared queue; idle
+                               threads sleep instead of polling) (default stealing)
   --no-persistence             keep state in memory only (currently the only mode: state is not
                                written to disk yet, so a restarted router recovers its owned
                                state from its hub's replica)
@@ -232,6 +234,10 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         o.io_threads = std::max(1u, parse_u32(a, value()));
       } else if (a == "--actor-threads") {
         o.actor_threads = std::max(1u, parse_u32(a, value()));
+      } else if (a == "--actor-scheduler") {
+        o.actor_scheduler = value();
+        if (o.actor_scheduler != "stealing" && o.actor_scheduler != "sharing")
+          throw usage_error{"--actor-scheduler is stealing or sharing"};
       } else if (a == "--no-persistence") {
         // State is in memory only today; accepted so scripts stay valid when persistence lands.
       } else if (a == "--test-admin") {

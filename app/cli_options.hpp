@@ -18,6 +18,7 @@ struct server_options {
   std::string tls_key;
   unsigned io_threads = 1;
   unsigned actor_threads = 2;
+  std::string actor_scheduler = "stealing";
   actors::node_config node;
 };
 

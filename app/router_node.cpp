@@ -95,6 +95,7 @@ int run_router(const server_options& options) {
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::clasp_actors>();
   cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(options.actor_threads));
+  cfg.set("scheduler.policy", options.actor_scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   cfg.set("logger.console", caf::atom("none"));
   int exit_code = 0;
   {

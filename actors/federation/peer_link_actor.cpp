@@ -199,7 +199,10 @@ caf::behavior link_behavior(link_actor* self, peer_link_deps deps, std::string e
         auto& st = self->state;
         st.conn = std::move(c.conn);
         *conn_holder = st.conn;
-        st.conn->start(make_connection_bridge(caf::actor_cast<caf::actor>(self)));
+        auto bridge = std::make_shared<session_bridge>();
+        bridge->set_session(caf::actor_cast<caf::actor>(self));
+        bridge->go_actor();  // a link handles every read itself
+        st.conn->start(std::move(bridge));
         msg::hello hello;
         hello.version = 1;
         hello.features = st.deps.config->federation.features | feature::federation;

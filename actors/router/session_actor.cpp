@@ -28,6 +28,8 @@ struct session_state {
   std::string peer_router;
   std::vector<std::string> peer_namespaces;
   bool closing = false;
+  std::shared_ptr<session_bridge> bridge;
+  bool direct = false;
 };
 
 using session_actor = caf::stateful_actor<session_state>;
@@ -99,7 +101,10 @@ bool on_hello(session_actor* self, const msg::hello& h) {
   send_direct(self, w);
   spdlog::info("session {} connected from {} ({}, name '{}')", st.name, st.conn->remote_endpoint(),
                st.current == phase::peer ? "federation peer" : "client", h.name);
-  if (st.current == phase::peer) report_peer(self, "Handshaking");
+  if (st.current == phase::peer) {
+    report_peer(self, "Handshaking");
+    st.bridge->go_actor();  // peers keep their reads on this actor (declarations need it)
+  }
   return true;
 }
 
@@ -207,11 +212,17 @@ void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch>
     ops->push_back({std::move(f.msg), f.header.quality});
   }
   flush_ops(self, ops);
+  if (st.current == phase::client && !st.closing && !st.direct) {
+    // From now on this client's reads go decoded straight to the store.
+    st.direct = true;
+    st.bridge->go_direct(st.store, st.id);
+  }
 }
 
 caf::behavior session_behavior(session_actor* self, session_deps deps,
-                               transport::connection_ptr conn) {
+                               transport::connection_ptr conn, std::shared_ptr<session_bridge> bridge) {
   auto& st = self->state;
+  st.bridge = std::move(bridge);
   st.id = next_session_id();
   st.name = session_name(st.id);
   st.conn = std::move(conn);
@@ -267,10 +278,12 @@ caf::behavior session_behavior(session_actor* self, session_deps deps,
 caf::actor spawn_session(caf::actor_system& sys, const session_deps& deps,
                          transport::connection_ptr conn) {
   auto conn_copy = conn;
-  auto actor = sys.spawn(session_behavior, deps, std::move(conn));
+  auto bridge = std::make_shared<session_bridge>();
+  auto actor = sys.spawn(session_behavior, deps, std::move(conn), bridge);
+  bridge->set_session(actor);  // before reading starts: nothing races with it
   if (deps.config->federation.mode != federation_mode::off)
     caf::anon_send(actor, sync_tick_atom_v);  // starts the anti-entropy timer (first run is harmless)
-  conn_copy->start(make_connection_bridge(actor));
+  conn_copy->start(std::move(bridge));
   return actor;
 }
 

@@ -1,0 +1,467 @@
+// SQLite persistence of the router state: schema, batched upserts in one
+// transaction per commit, and the load on start-up.
+#include "actors/router/state_db.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "messages/codec.hpp"
+
+namespace clasp::router {
+
+namespace {
+
+// SQLite integers are signed 64-bit; our sequences and times are unsigned.
+// The cast round-trips every bit, and ordering stays right below 2^63.
+sqlite3_int64 to_db(std::uint64_t v) { return static_cast<sqlite3_int64>(v); }
+std::uint64_t from_db(sqlite3_int64 v) { return static_cast<std::uint64_t>(v); }
+
+const char* const schema_sql = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY,
+  value ANY
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS params(
+  address TEXT PRIMARY KEY,
+  value BLOB NOT NULL,
+  revision INTEGER NOT NULL,
+  writer TEXT NOT NULL,
+  timestamp_us INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  tombstone INTEGER NOT NULL,
+  expires_at_us INTEGER NOT NULL,
+  sliding_ttl_s INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS params_tombstones_by_seq ON params(seq) WHERE tombstone = 1;
+CREATE TABLE IF NOT EXISTS watermarks(
+  router_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS peer_namespaces(
+  router_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  pattern TEXT NOT NULL,
+  PRIMARY KEY(router_id, position)
+) WITHOUT ROWID;
+)sql";
+
+// Finalizes a statement when it leaves scope (load and open use one-offs).
+struct statement {
+  sqlite3_stmt* stmt = nullptr;
+  ~statement() { sqlite3_finalize(stmt); }
+};
+
+std::string column_text(sqlite3_stmt* s, int col) {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col))) : std::string();
+}
+
+std::string_view column_blob(sqlite3_stmt* s, int col) {
+  auto* p = static_cast<const char*>(sqlite3_column_blob(s, col));
+  return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col)))
+           : std::string_view();
+}
+
+void bind_text(sqlite3_stmt* s, int col, const std::string& text) {
+  sqlite3_bind_text(s, col, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+
+// A value is stored as the payload of a SET with an empty address: the wire
+// codec already round-trips every value type exactly.
+void encode_value(const value& v, std::string& out) {
+  out.clear();
+  msg::set carrier;
+  carrier.val = v;
+  codec::encode_message(message{std::move(carrier)}, out);
+}
+
+bool decode_value(std::string_view bytes, value& out) {
+  message m;
+  codec::decode_error err;
+  if (!codec::decode_message(bytes, m, err) || !m.is<msg::set>()) return false;
+  out = std::move(m.as<msg::set>().val);
+  return true;
+}
+
+}  // namespace
+
+state_db::state_db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+state_db::~state_db() {
+  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_})
+    sqlite3_finalize(s);
+  sqlite3_close_v2(db_);
+}
+
+std::string state_db::describe_error(const char* what) const {
+  return "state database '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_);
+}
+
+bool state_db::exec(const char* sql, std::string* error) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
+  if (error) *error = "state database '" + path_ + "': " + (msg ? msg : sqlite3_errmsg(db_));
+  sqlite3_free(msg);
+  return false;
+}
+
+std::unique_ptr<state_db> state_db::open(const std::string& path, std::string& error) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                                    SQLITE_OPEN_NOMUTEX,  // one owner thread at a time
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    error = "cannot open state database '" + path + "': " +
+            (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    sqlite3_close_v2(raw);
+    return nullptr;
+  }
+  std::unique_ptr<state_db> db(new state_db(raw, path));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 1000);  // another process (a backup) may hold a lock briefly
+
+  // SQLite silently falls back to read-only for a write-protected file; we
+  // would only find out at the first commit, so refuse now.
+  if (sqlite3_db_readonly(raw, "main") == 1) {
+    error = "cannot open state database '" + path + "': the file is read-only";
+    return nullptr;
+  }
+
+  // The first statement reads the header: this is where a corrupt or foreign
+  // file is detected ("file is not a database").
+  {
+    statement s;
+    if (sqlite3_prepare_v2(raw, "PRAGMA journal_mode=WAL", -1, &s.stmt, nullptr) != SQLITE_OK ||
+        sqlite3_step(s.stmt) != SQLITE_ROW) {
+      error = "cannot open state database '" + path + "' (corrupt, not a SQLite file, or " +
+              "its directory is not writable): " + sqlite3_errmsg(raw);
+      return nullptr;
+    }
+    std::string mode = column_text(s.stmt, 0);
+    if (mode != "wal") {
+      error = "cannot open state database '" + path + "': WAL journal not available (got '" +
+              mode + "')";
+      return nullptr;
+    }
+  }
+  std::string why;
+  if (!db->exec("PRAGMA synchronous=NORMAL", &why)) {
+    error = "cannot open " + why;
+    return nullptr;
+  }
+
+  // Schema: refuse a newer one before touching anything.
+  if (!db->exec("BEGIN IMMEDIATE", &why) ||
+      !db->exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)", &why)) {
+    error = "cannot open " + why;
+    return nullptr;
+  }
+  int found = 0;
+  {
+    statement s;
+    if (sqlite3_prepare_v2(raw, "SELECT max(version) FROM schema_version", -1, &s.stmt, nullptr) !=
+            SQLITE_OK ||
+        sqlite3_step(s.stmt) != SQLITE_ROW) {
+      error = db->describe_error("cannot read the schema version");
+      return nullptr;
+    }
+    found = sqlite3_column_int(s.stmt, 0);  // 0 when the table is empty (NULL)
+  }
+  if (found > schema_version) {
+    db->exec("ROLLBACK", nullptr);
+    error = "state database '" + path + "' has schema version " + std::to_string(found) +
+            ", newer than this router supports (" + std::to_string(schema_version) +
+            "); refusing to open it (upgrade the router or use another file)";
+    return nullptr;
+  }
+  if (!db->exec(schema_sql, &why)) {
+    db->exec("ROLLBACK", nullptr);
+    error = "cannot create the schema: " + why;
+    return nullptr;
+  }
+  if (found < schema_version) {
+    // Version 1 is the first; later versions migrate here, step by step.
+    std::string set_version = "DELETE FROM schema_version; INSERT INTO schema_version VALUES(" +
+                              std::to_string(schema_version) + ")";
+    if (!db->exec(set_version.c_str(), &why)) {
+      db->exec("ROLLBACK", nullptr);
+      error = "cannot record the schema version: " + why;
+      return nullptr;
+    }
+  }
+  if (!db->exec("COMMIT", &why)) {
+    db->exec("ROLLBACK", nullptr);
+    error = "cannot create the schema: " + why;
+    return nullptr;
+  }
+
+  {
+    // Commit and purge only ever raise these; they need the stored values.
+    statement s;
+    if (sqlite3_prepare_v2(raw, "SELECT key, value FROM meta", -1, &s.stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(s.stmt) == SQLITE_ROW) {
+        std::string key = column_text(s.stmt, 0);
+        if (key == "change_seq") db->change_seq_ = from_db(sqlite3_column_int64(s.stmt, 1));
+        if (key == "tombstone_horizon")
+          db->tombstone_horizon_ = from_db(sqlite3_column_int64(s.stmt, 1));
+      }
+    }
+  }
+  if (!db->prepare_statements(error)) return nullptr;
+  return db;
+}
+
+bool state_db::prepare_statements(std::string& error) {
+  struct {
+    sqlite3_stmt** stmt;
+    const char* sql;
+  } const all[] = {
+      {&put_param_,
+       "INSERT OR REPLACE INTO params(address, value, revision, writer, timestamp_us, seq, "
+       "tombstone, expires_at_us, sliding_ttl_s) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+      {&put_watermark_, "INSERT OR REPLACE INTO watermarks(router_id, seq) VALUES(?1, ?2)"},
+      {&clear_namespaces_, "DELETE FROM peer_namespaces WHERE router_id = ?1"},
+      {&put_namespace_,
+       "INSERT INTO peer_namespaces(router_id, position, pattern) VALUES(?1, ?2, ?3)"},
+      {&put_meta_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"},
+  };
+  for (const auto& s : all) {
+    if (sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.stmt, nullptr) !=
+        SQLITE_OK) {
+      error = describe_error("cannot prepare statements");
+      return false;
+    }
+  }
+  return true;
+}
+
+persisted_state state_db::load() {
+  persisted_state out;
+  skipped_rows_ = 0;
+  // One read transaction: a consistent view even if a commit races a backup.
+  exec("BEGIN", nullptr);
+  {
+    statement s;
+    if (sqlite3_prepare_v2(db_, "SELECT key, value FROM meta", -1, &s.stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(s.stmt) == SQLITE_ROW) {
+        std::string key = column_text(s.stmt, 0);
+        if (key == "router_id")
+          out.router_id = column_text(s.stmt, 1);
+        else if (key == "change_seq")
+          out.change_seq = from_db(sqlite3_column_int64(s.stmt, 1));
+        else if (key == "tombstone_horizon")
+          out.tombstone_horizon = from_db(sqlite3_column_int64(s.stmt, 1));
+      }
+    }
+  }
+  {
+    statement s;
+    // By change sequence, so replaying the rows rebuilds the store's order.
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT address, value, revision, writer, timestamp_us, seq, tombstone, "
+                           "expires_at_us, sliding_ttl_s FROM params ORDER BY seq",
+                           -1, &s.stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(s.stmt) == SQLITE_ROW) {
+        param_record rec;
+        if (!decode_value(column_blob(s.stmt, 1), rec.val)) {
+          ++skipped_rows_;
+          continue;
+        }
+        rec.revision = from_db(sqlite3_column_int64(s.stmt, 2));
+        rec.writer = column_text(s.stmt, 3);
+        rec.timestamp_us = from_db(sqlite3_column_int64(s.stmt, 4));
+        rec.seq = from_db(sqlite3_column_int64(s.stmt, 5));
+        rec.tombstone = sqlite3_column_int(s.stmt, 6) != 0;
+        rec.expires_at_us = from_db(sqlite3_column_int64(s.stmt, 7));
+        rec.sliding_ttl_s = static_cast<std::uint32_t>(sqlite3_column_int64(s.stmt, 8));
+        out.params.emplace_back(column_text(s.stmt, 0), std::move(rec));
+      }
+    }
+  }
+  {
+    statement s;
+    if (sqlite3_prepare_v2(db_, "SELECT router_id, seq FROM watermarks", -1, &s.stmt, nullptr) ==
+        SQLITE_OK) {
+      while (sqlite3_step(s.stmt) == SQLITE_ROW)
+        out.watermarks[column_text(s.stmt, 0)] = from_db(sqlite3_column_int64(s.stmt, 1));
+    }
+  }
+  {
+    statement s;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT router_id, pattern FROM peer_namespaces "
+                           "ORDER BY router_id, position",
+                           -1, &s.stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(s.stmt) == SQLITE_ROW)
+        out.peer_namespaces[column_text(s.stmt, 0)].push_back(column_text(s.stmt, 1));
+    }
+  }
+  exec("COMMIT", nullptr);
+  // A peer that declared no namespaces is still known; keep its empty entry.
+  return out;
+}
+
+bool state_db::save_router_id(const std::string& id, std::string* error) {
+  sqlite3_reset(put_meta_);
+  sqlite3_bind_text(put_meta_, 1, "router_id", -1, SQLITE_STATIC);
+  bind_text(put_meta_, 2, id);
+  int rc = sqlite3_step(put_meta_);
+  sqlite3_reset(put_meta_);
+  sqlite3_clear_bindings(put_meta_);
+  if (rc != SQLITE_DONE) {
+    if (error) *error = describe_error("cannot save the router id");
+    return false;
+  }
+  return true;
+}
+
+void state_db::stage_param(const std::string& address, const param_record& rec) {
+  param_record& slot = staged_params_[address];
+  slot = rec;
+  slot.lock_holder.clear();  // not persisted; don't keep the string around either
+}
+
+void state_db::stage_watermark(const std::string& router_id, change_seq_t seq) {
+  staged_watermarks_[router_id] = seq;
+}
+
+void state_db::stage_peer_namespaces(const std::string& router_id,
+                                     const std::vector<std::string>& patterns) {
+  staged_namespaces_[router_id] = patterns;
+}
+
+std::size_t state_db::staged() const {
+  return staged_params_.size() + staged_watermarks_.size() + staged_namespaces_.size();
+}
+
+bool state_db::write_staged(std::string& error) {
+  auto step = [&](sqlite3_stmt* s, const char* what) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return true;
+    error = describe_error(what);
+    return false;
+  };
+
+  change_seq_t max_seq = change_seq_;
+  for (const auto& [address, rec] : staged_params_) {
+    encode_value(rec.val, encode_buf_);
+    if (encode_buf_.size() > codec::max_payload) {
+      // Cannot come from the wire; the codec's u16 lengths would wrap on reload.
+      ++rejected_values_;
+      continue;
+    }
+    bind_text(put_param_, 1, address);
+    sqlite3_bind_blob(put_param_, 2, encode_buf_.data(), static_cast<int>(encode_buf_.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(put_param_, 3, to_db(rec.revision));
+    bind_text(put_param_, 4, rec.writer);
+    sqlite3_bind_int64(put_param_, 5, to_db(rec.timestamp_us));
+    sqlite3_bind_int64(put_param_, 6, to_db(rec.seq));
+    sqlite3_bind_int(put_param_, 7, rec.tombstone ? 1 : 0);
+    sqlite3_bind_int64(put_param_, 8, to_db(rec.expires_at_us));
+    sqlite3_bind_int64(put_param_, 9, rec.sliding_ttl_s);
+    if (!step(put_param_, "cannot write a param")) return false;
+    max_seq = std::max(max_seq, rec.seq);
+  }
+  for (const auto& [router_id, seq] : staged_watermarks_) {
+    bind_text(put_watermark_, 1, router_id);
+    sqlite3_bind_int64(put_watermark_, 2, to_db(seq));
+    if (!step(put_watermark_, "cannot write a watermark")) return false;
+  }
+  for (const auto& [router_id, patterns] : staged_namespaces_) {
+    bind_text(clear_namespaces_, 1, router_id);
+    if (!step(clear_namespaces_, "cannot replace peer namespaces")) return false;
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      bind_text(put_namespace_, 1, router_id);
+      sqlite3_bind_int64(put_namespace_, 2, static_cast<sqlite3_int64>(i));
+      bind_text(put_namespace_, 3, patterns[i]);
+      if (!step(put_namespace_, "cannot write a peer namespace")) return false;
+    }
+  }
+  if (max_seq != change_seq_) {
+    sqlite3_bind_text(put_meta_, 1, "change_seq", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(put_meta_, 2, to_db(max_seq));
+    if (!step(put_meta_, "cannot write the change sequence")) return false;
+  }
+  change_seq_ = max_seq;
+  return true;
+}
+
+bool state_db::commit(std::string* error) {
+  if (staged() == 0) return true;
+  std::string why;
+  const change_seq_t seq_before = change_seq_;
+  // IMMEDIATE takes the write lock up front, so the batch cannot fail half-way
+  // on a lock upgrade.
+  bool ok = exec("BEGIN IMMEDIATE", &why) && write_staged(why) && exec("COMMIT", &why);
+  // Statements hold bound pointers into the staged maps; drop them before
+  // those maps change.
+  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_})
+    sqlite3_clear_bindings(s);
+  if (!ok) {
+    if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK", nullptr);
+    change_seq_ = seq_before;
+    if (error) *error = why;
+    return false;
+  }
+  staged_params_.clear();
+  staged_watermarks_.clear();
+  staged_namespaces_.clear();
+  return true;
+}
+
+bool state_db::purge_tombstones_before(change_seq_t horizon, std::string* error) {
+  // The recorded horizon is the highest purged tombstone's seq, as param_store
+  // keeps it: a peer synced past it has seen every removal still missing here.
+  change_seq_t highest = tombstone_horizon_;
+  for (auto it = staged_params_.begin(); it != staged_params_.end();) {
+    if (it->second.tombstone && it->second.seq < horizon) {
+      highest = std::max(highest, it->second.seq);
+      it = staged_params_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::string why;
+  auto run = [&](const char* sql, auto&& on_row) {
+    statement s;
+    if (sqlite3_prepare_v2(db_, sql, -1, &s.stmt, nullptr) != SQLITE_OK) return false;
+    sqlite3_bind_int64(s.stmt, 1, to_db(horizon));
+    int rc;
+    while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) on_row(s.stmt);
+    return rc == SQLITE_DONE;
+  };
+  bool ok = exec("BEGIN IMMEDIATE", &why);
+  if (ok) {
+    ok = run("SELECT max(seq) FROM params WHERE tombstone = 1 AND seq < ?1",
+             [&](sqlite3_stmt* s) {
+               if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+                 highest = std::max(highest, from_db(sqlite3_column_int64(s, 0)));
+             }) &&
+         run("DELETE FROM params WHERE tombstone = 1 AND seq < ?1", [](sqlite3_stmt*) {});
+    if (!ok) why = describe_error("cannot purge tombstones");
+  }
+  if (ok && highest != tombstone_horizon_) {
+    sqlite3_bind_text(put_meta_, 1, "tombstone_horizon", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(put_meta_, 2, to_db(highest));
+    int rc = sqlite3_step(put_meta_);
+    sqlite3_reset(put_meta_);
+    sqlite3_clear_bindings(put_meta_);
+    if (rc != SQLITE_DONE) {
+      why = describe_error("cannot record the tombstone horizon");
+      ok = false;
+    }
+  }
+  ok = ok && exec("COMMIT", &why);
+  if (!ok) {
+    if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK", nullptr);
+    if (error) *error = why;
+    return false;
+  }
+  tombstone_horizon_ = highest;
+  return true;
+}
+
+}  // namespace clasp::router

@@ -1,0 +1,96 @@
+// The router's durable state in one SQLite file: params (with tombstones and
+// TTLs), router id, change sequence, peer watermarks and peer namespaces.
+// Plain C++: the state store actor owns one instance and batches writes into it.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "actors/router/param_store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace clasp::router {
+
+struct persisted_state {
+  std::string router_id;                 // empty if never saved
+  change_seq_t change_seq = 0;           // highest change sequence written
+  change_seq_t tombstone_horizon = 0;    // highest purged tombstone seq
+  std::vector<std::pair<std::string, param_record>> params;  // live params and tombstones, by seq
+  std::map<std::string, change_seq_t> watermarks;            // peer router id -> its seq we synced to
+  std::map<std::string, std::vector<std::string>> peer_namespaces;  // peers' declared namespaces
+};
+
+class state_db {
+ public:
+  // The schema this build writes; a file with a newer one is refused.
+  static constexpr int schema_version = 1;
+
+  // Opens or creates the database (WAL, synchronous=NORMAL). Returns nullptr
+  // and sets `error` on failure (unwritable path, corrupt file, newer schema).
+  static std::unique_ptr<state_db> open(const std::string& path, std::string& error);
+  ~state_db();
+  state_db(const state_db&) = delete;
+  state_db& operator=(const state_db&) = delete;
+
+  // Everything, in one read transaction. Rows that no longer decode are
+  // skipped (counted in skipped_rows()) rather than failing the whole load.
+  persisted_state load();
+  std::size_t skipped_rows() const { return skipped_rows_; }
+
+  // Written at once (rare; not worth batching). False on SQLite error.
+  bool save_router_id(const std::string& id, std::string* error = nullptr);
+
+  // Staged in memory, written by commit() in one transaction. Staging the same
+  // key twice keeps only the latest. Lock holders are never persisted: locks
+  // die with the sessions that took them.
+  void stage_param(const std::string& address, const param_record& rec);
+  void stage_watermark(const std::string& router_id, change_seq_t seq);
+  void stage_peer_namespaces(const std::string& router_id, const std::vector<std::string>& patterns);
+
+  // False on SQLite error; the staged changes are then kept for a retry.
+  bool commit(std::string* error = nullptr);
+  std::size_t staged() const;
+  // Params left out of commits because their value cannot be encoded in one
+  // CLASP payload (larger than 64 KiB); they cannot arrive over the wire.
+  std::size_t rejected_values() const { return rejected_values_; }
+
+  // Deletes tombstones with seq < horizon (bounded growth), staged ones
+  // included, and records the highest purged seq as persisted_state's
+  // tombstone_horizon (as param_store does). False on SQLite error.
+  bool purge_tombstones_before(change_seq_t horizon, std::string* error = nullptr);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  state_db(sqlite3* db, std::string path);
+  bool prepare_statements(std::string& error);
+  bool write_staged(std::string& error);
+  bool exec(const char* sql, std::string* error);
+  std::string describe_error(const char* what) const;
+
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  sqlite3_stmt* put_param_ = nullptr;
+  sqlite3_stmt* put_watermark_ = nullptr;
+  sqlite3_stmt* clear_namespaces_ = nullptr;
+  sqlite3_stmt* put_namespace_ = nullptr;
+  sqlite3_stmt* put_meta_ = nullptr;
+
+  std::unordered_map<std::string, param_record> staged_params_;
+  std::map<std::string, change_seq_t> staged_watermarks_;
+  std::map<std::string, std::vector<std::string>> staged_namespaces_;
+  change_seq_t change_seq_ = 0;  // as stored; commit only raises it
+  change_seq_t tombstone_horizon_ = 0;
+  std::size_t skipped_rows_ = 0;
+  std::size_t rejected_values_ = 0;
+  std::string encode_buf_;  // reused across commits
+};
+
+}  // namespace clasp::router
