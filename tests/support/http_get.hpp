@@ -1,0 +1,21 @@
+// Plain HTTP GET against a local router (health and status endpoints).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace clasp::test {
+
+struct http_response {
+  int status = 0;  // 0 when the request failed; see `error`
+  std::string body;
+  std::string content_type;
+  std::string error;
+};
+
+// GET http://127.0.0.1:PORT/PATH with a bounded wait.
+http_response http_get(std::uint16_t port, const std::string& path,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+}  // namespace clasp::test
