@@ -179,13 +179,14 @@ bool patterns_overlap(std::string_view a, std::string_view b) {
       bool ok = false;
       if (i == n && j == m) {
         ok = true;
-      } else if ((i < n && x[i].kind == token_kind::any) || (j < m && y[j].kind == token_kind::any)) {
+      } else if ((i < n && x[i].kind == token_kind::any) ||
+                 (j < m && y[j].kind == token_kind::any)) {
         if (i < n && x[i].kind == token_kind::any) ok = at(i + 1, j) || (j < m && at(i, j + 1));
         if (!ok && j < m && y[j].kind == token_kind::any)
           ok = at(i, j + 1) || (i < n && at(i + 1, j));
       } else if (i < n && j < m) {
-        const bool segment_ok = x[i].kind == token_kind::one || y[j].kind == token_kind::one ||
-                                x[i].text == y[j].text;
+        const bool segment_ok =
+            x[i].kind == token_kind::one || y[j].kind == token_kind::one || x[i].text == y[j].text;
         ok = segment_ok && at(i + 1, j + 1);
       }
       at(i, j) = ok;

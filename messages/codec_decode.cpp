@@ -158,8 +158,7 @@ bool read_signal(wire_reader& r, signal_definition& sig, bool with_meta, std::si
     if (!r.f64(lo, "meta range") || !r.f64(hi, "meta range")) return false;
     meta.range.emplace(lo, hi);
   }
-  if ((mflags & 0x04) &&
-      !read_typed_value(r, reuse_opt(meta.default_value), depth, "meta default"))
+  if ((mflags & 0x04) && !read_typed_value(r, reuse_opt(meta.default_value), depth, "meta default"))
     return false;
   if ((mflags & 0x08) && !r.str(reuse_opt(meta.description), "meta description")) return false;
   return true;
@@ -176,8 +175,8 @@ bool read_hello(wire_reader& r, message& out) {
 bool read_welcome(wire_reader& r, message& out) {
   auto& m = out.body.emplace<msg::welcome>();
   return r.u8(m.version, "version") && r.u8(m.features, "features") &&
-         r.u64(m.time_us, "server time") && r.str(m.session, "session") &&
-         r.str(m.name, "name") && r.str(m.token, "token");
+         r.u64(m.time_us, "server time") && r.str(m.session, "session") && r.str(m.name, "name") &&
+         r.str(m.token, "token");
 }
 
 bool read_announce(wire_reader& r, message& out, std::size_t depth) {
@@ -397,8 +396,7 @@ bool read_ack(wire_reader& r, message& out) {
 bool read_error(wire_reader& r, message& out) {
   auto& m = out.body.emplace<msg::error>();
   std::uint8_t flags;
-  if (!r.u16(m.code, "code") || !r.str(m.message, "message") || !r.u8(flags, "flags"))
-    return false;
+  if (!r.u16(m.code, "code") || !r.str(m.message, "message") || !r.u8(flags, "flags")) return false;
   if ((flags & 0x01) && !r.str(reuse_opt(m.address), "address")) return false;
   if ((flags & 0x02) && !r.u32(reuse_opt(m.correlation_id), "correlation id")) return false;
   return true;
@@ -422,9 +420,25 @@ bool read_result(wire_reader& r, message& out) {
 // Wire name of a known type code, or nullptr.
 const char* known_type_name(std::uint8_t code) {
   switch (code) {
-    case 0x01: case 0x02: case 0x03: case 0x04: case 0x10: case 0x11: case 0x20: case 0x21:
-    case 0x22: case 0x23: case 0x24: case 0x30: case 0x40: case 0x41: case 0x42: case 0x50:
-    case 0x51: case 0x60: case 0x61:
+    case 0x01:
+    case 0x02:
+    case 0x03:
+    case 0x04:
+    case 0x10:
+    case 0x11:
+    case 0x20:
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24:
+    case 0x30:
+    case 0x40:
+    case 0x41:
+    case 0x42:
+    case 0x50:
+    case 0x51:
+    case 0x60:
+    case 0x61:
       return to_string(static_cast<message_type>(code));
     default:
       return nullptr;
@@ -443,25 +457,46 @@ bool decode_at(std::string_view payload, message& out, decode_error& err, std::s
     return set_error(err, error_code::invalid_message, "unknown message type " + hex(code));
   wire_reader r(payload.substr(1), name, err);
   switch (static_cast<message_type>(code)) {
-    case message_type::hello: return read_hello(r, out);
-    case message_type::welcome: return read_welcome(r, out);
-    case message_type::announce: return read_announce(r, out, depth);
-    case message_type::federation_sync: return read_federation_sync(r, out);
-    case message_type::subscribe: return read_subscribe(r, out);
-    case message_type::unsubscribe: return read_unsubscribe(r, out);
-    case message_type::publish: return read_publish(r, out, depth);
-    case message_type::set: return read_set(r, out, depth);
-    case message_type::get: return read_get(r, out);
-    case message_type::snapshot: return read_snapshot(r, out, depth);
-    case message_type::replay: return read_replay(r, out);
-    case message_type::bundle: return read_bundle(r, out, depth);
-    case message_type::sync: return read_sync(r, out);
-    case message_type::ping: out.body.emplace<msg::ping>(); return true;
-    case message_type::pong: out.body.emplace<msg::pong>(); return true;
-    case message_type::ack: return read_ack(r, out);
-    case message_type::error: return read_error(r, out);
-    case message_type::query: return read_query(r, out);
-    case message_type::result: return read_result(r, out);
+    case message_type::hello:
+      return read_hello(r, out);
+    case message_type::welcome:
+      return read_welcome(r, out);
+    case message_type::announce:
+      return read_announce(r, out, depth);
+    case message_type::federation_sync:
+      return read_federation_sync(r, out);
+    case message_type::subscribe:
+      return read_subscribe(r, out);
+    case message_type::unsubscribe:
+      return read_unsubscribe(r, out);
+    case message_type::publish:
+      return read_publish(r, out, depth);
+    case message_type::set:
+      return read_set(r, out, depth);
+    case message_type::get:
+      return read_get(r, out);
+    case message_type::snapshot:
+      return read_snapshot(r, out, depth);
+    case message_type::replay:
+      return read_replay(r, out);
+    case message_type::bundle:
+      return read_bundle(r, out, depth);
+    case message_type::sync:
+      return read_sync(r, out);
+    case message_type::ping:
+      out.body.emplace<msg::ping>();
+      return true;
+    case message_type::pong:
+      out.body.emplace<msg::pong>();
+      return true;
+    case message_type::ack:
+      return read_ack(r, out);
+    case message_type::error:
+      return read_error(r, out);
+    case message_type::query:
+      return read_query(r, out);
+    case message_type::result:
+      return read_result(r, out);
   }
   return set_error(err, error_code::invalid_message, "unknown message type " + hex(code));
 }
@@ -474,7 +509,8 @@ bool decode_header(std::string_view bytes, frame_header& out, std::string_view& 
   if (bytes.size() < header_size)
     return set_error(err, error_code::invalid_frame,
                      "frame: " + std::to_string(bytes.size()) + " bytes, shorter than the header");
-  if (b[0] != magic) return set_error(err, error_code::invalid_frame, "frame: bad magic " + hex(b[0]));
+  if (b[0] != magic)
+    return set_error(err, error_code::invalid_frame, "frame: bad magic " + hex(b[0]));
   const std::uint8_t flags = b[1];
   const bool has_timestamp = (flags & 0x20) != 0;
   const std::size_t header = has_timestamp ? header_size_with_timestamp : header_size;

@@ -11,11 +11,21 @@ void append_quoted(std::string& out, const std::string& s) {
   out.push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -78,10 +88,9 @@ void append_value(std::string& out, const value& v) { std::visit(appender{out}, 
 
 value_type value::wire_type() const {
   // Order of the variant alternatives: monostate, bool, i64, f64, string, bytes, array, map.
-  static constexpr value_type by_index[] = {value_type::null,   value_type::boolean,
-                                            value_type::i64,    value_type::f64,
-                                            value_type::string, value_type::bytes,
-                                            value_type::array,  value_type::map};
+  static constexpr value_type by_index[] = {
+      value_type::null,   value_type::boolean, value_type::i64,   value_type::f64,
+      value_type::string, value_type::bytes,   value_type::array, value_type::map};
   return by_index[data.index()];
 }
 

@@ -10,8 +10,8 @@ namespace {
 using namespace clasp;
 
 message typical_set() {
-  return msg::set{"/studio/mixer/channel/12/fader", value(0.75), std::nullopt, false, false,
-                  std::nullopt};
+  return msg::set{
+      "/studio/mixer/channel/12/fader", value(0.75), std::nullopt, false, false, std::nullopt};
 }
 
 message typical_publish() {

@@ -13,7 +13,9 @@ namespace clasp::codec::detail {
 std::size_t param_entry_size(const param_entry& p);
 
 // Bytes one FEDERATION_SYNC revision entry takes (string + u64).
-inline std::size_t revision_entry_size(const std::string& address) { return 2 + address.size() + 8; }
+inline std::size_t revision_entry_size(const std::string& address) {
+  return 2 + address.size() + 8;
+}
 
 // SNAPSHOT without entries: type byte + u16 count.
 constexpr std::size_t empty_snapshot_size = 3;

@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   for (const auto& [name, m] : clasp::testing::sample_messages()) {
     const bool with_ts = (i++ % 3) == 0;
     auto frame = clasp::codec::encode_frame(
-        m, {clasp::codec::default_qos(m), with_ts ? std::optional<std::uint64_t>(1700000000000000ull)
-                                                  : std::nullopt});
+        m, {clasp::codec::default_qos(m),
+            with_ts ? std::optional<std::uint64_t>(1700000000000000ull) : std::nullopt});
     if (frame) write("frame_" + name, *frame);
     if (name.rfind("set_", 0) == 0 || name.rfind("publish_", 0) == 0) {
       std::string payload;

@@ -27,8 +27,8 @@ namespace {
 
 using namespace codec;
 
-const message typical_set =
-    msg::set{"/studio/mixer/channel/12/fader", value(0.75), std::nullopt, false, false, std::nullopt};
+const message typical_set = msg::set{
+    "/studio/mixer/channel/12/fader", value(0.75), std::nullopt, false, false, std::nullopt};
 
 TEST(CodecAllocation, DecodeSetAllocatesOnlyTheAddress) {
   const std::string frame = *encode_frame(typical_set, {qos::confirm, std::nullopt});

@@ -32,9 +32,9 @@ TEST(CodecLayout, SetF64WithQosConfirm) {
   message m = msg::set{"/a", value(1.5), std::nullopt, false, false, std::nullopt};
   auto frame = encode_frame(m, {default_qos(m), std::nullopt});
   ASSERT_TRUE(frame);
-  EXPECT_EQ(*frame, bytes({0x53, 0x41, 0x00, 0x0E,               // magic, confirm|v1, length 14
-                           0x21, 0x07, 0x00, 0x02, '/', 'a',     // SET, flags: f64
-                           0x3F, 0xF8, 0, 0, 0, 0, 0, 0}));      // 1.5
+  EXPECT_EQ(*frame, bytes({0x53, 0x41, 0x00, 0x0E,            // magic, confirm|v1, length 14
+                           0x21, 0x07, 0x00, 0x02, '/', 'a',  // SET, flags: f64
+                           0x3F, 0xF8, 0, 0, 0, 0, 0, 0}));   // 1.5
 }
 
 TEST(CodecLayout, FrameWithTimestampAndCommit) {
@@ -45,10 +45,19 @@ TEST(CodecLayout, FrameWithTimestampAndCommit) {
 
 TEST(CodecLayout, SetWithRevisionLockAndTtl) {
   message m = msg::set{"/b", value(std::int64_t{2}), revision_t{3}, true, false, ttl_spec{true, 5}};
-  auto expected = bytes({0x21, 0x80 | 0x40 | 0x10 | 0x05, 0x00, 0x02, '/', 'b',
-                         0, 0, 0, 0, 0, 0, 0, 2,            // value
-                         0, 0, 0, 0, 0, 0, 0, 3,            // revision
-                         0x80, 0, 0, 5});                   // ttl: absolute, 5
+  auto expected = bytes({0x21, 0x80 | 0x40 | 0x10 | 0x05,
+                         0x00, 0x02,
+                         '/',  'b',
+                         0,    0,
+                         0,    0,
+                         0,    0,
+                         0,    2,  // value
+                         0,    0,
+                         0,    0,
+                         0,    0,
+                         0,    3,  // revision
+                         0x80, 0,
+                         0,    5});  // ttl: absolute, 5
   EXPECT_EQ(payload_of(m), expected);
   EXPECT_EQ(decoded(expected), m);
 }
@@ -62,7 +71,8 @@ TEST(CodecLayout, HelloTokenIsAlwaysPresent) {
 
 TEST(CodecLayout, WelcomeWithToken) {
   message m = msg::welcome{1, 0xF8, 0x10, "s", "h", "t"};
-  auto expected = bytes({0x02, 0x01, 0xF8, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 1, 's', 0, 1, 'h', 0, 1, 't'});
+  auto expected =
+      bytes({0x02, 0x01, 0xF8, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 1, 's', 0, 1, 'h', 0, 1, 't'});
   EXPECT_EQ(payload_of(m), expected);
   EXPECT_EQ(decoded(expected), m);
 }
@@ -73,7 +83,8 @@ TEST(CodecLayout, SubscribeOptionsByteAlwaysPresent) {
   EXPECT_EQ(payload_of(m), expected);
   EXPECT_EQ(decoded(expected), m);
 
-  message with = msg::subscribe{1, "/", 0x01, subscribe_options{10u, std::nullopt, std::nullopt, 2u}};
+  message with =
+      msg::subscribe{1, "/", 0x01, subscribe_options{10u, std::nullopt, std::nullopt, 2u}};
   auto expected_with = bytes({0x10, 0, 0, 0, 1, 0, 1, '/', 0x01, 0x09, 0, 0, 0, 10, 0, 0, 0, 2});
   EXPECT_EQ(payload_of(with), expected_with);
 }
@@ -84,7 +95,8 @@ TEST(CodecLayout, PublishRateIsPresentIffFourBytesRemain) {
   p.address = "/e";
   p.val = value(std::int64_t{3});
   p.rate = 60u;
-  auto expected = bytes({0x20, 0x20, 0, 2, '/', 'e', 0x01, 0x05, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 60});
+  auto expected =
+      bytes({0x20, 0x20, 0, 2, '/', 'e', 0x01, 0x05, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 60});
   EXPECT_EQ(payload_of(p), expected);
   EXPECT_EQ(decoded(expected), message(p));
   // Fewer than 4 trailing bytes are ignored: no rate.
@@ -100,19 +112,30 @@ TEST(CodecLayout, PublishSamplesGestureAndTimestamp) {
   p.samples = std::vector<double>{2.0};
   p.timestamp = 9ull;
   p.gesture_id = 4u;
-  auto expected = bytes({0x20, (3 << 5) | 0x10 | 0x08 | 2, 0, 2, '/', 'g', 0x02, 0, 1,
-                         0x40, 0, 0, 0, 0, 0, 0, 0,   // 2.0
-                         0, 0, 0, 0, 0, 0, 0, 9,      // timestamp
-                         0, 0, 0, 4});                // gesture id
+  auto expected = bytes({0x20, (3 << 5) | 0x10 | 0x08 | 2,
+                         0,    2,
+                         '/',  'g',
+                         0x02, 0,
+                         1,    0x40,
+                         0,    0,
+                         0,    0,
+                         0,    0,
+                         0,  // 2.0
+                         0,    0,
+                         0,    0,
+                         0,    0,
+                         0,    9,  // timestamp
+                         0,    0,
+                         0,    4});  // gesture id
   EXPECT_EQ(payload_of(p), expected);
   EXPECT_EQ(decoded(expected), message(p));
 }
 
 TEST(CodecLayout, FederationSync) {
-  message m = msg::federation_sync{federation_op::revision_vector, {"/p"}, {{"/a", 258}},
-                                   std::uint64_t{1}, std::string("r")};
-  auto expected = bytes({0x04, 0x03, 0, 1, 0, 2, '/', 'p', 0, 1, 0, 2, '/', 'a',
-                         0, 0, 0, 0, 0, 0, 1, 2, 0xC0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 'r'});
+  message m = msg::federation_sync{
+      federation_op::revision_vector, {"/p"}, {{"/a", 258}}, std::uint64_t{1}, std::string("r")};
+  auto expected = bytes({0x04, 0x03, 0, 1, 0, 2,    '/', 'p', 0, 1, 0, 2, '/', 'a', 0, 0, 0,
+                         0,    0,    0, 1, 2, 0xC0, 0,   0,   0, 0, 0, 0, 0,   1,   0, 1, 'r'});
   EXPECT_EQ(payload_of(m), expected);
   EXPECT_EQ(decoded(expected), m);
 }
@@ -121,16 +144,16 @@ TEST(CodecLayout, AnnounceWithMeta) {
   signal_definition sig{"/f", signal_type::param, std::string("f"), std::nullopt,
                         signal_meta{std::string("u"), std::nullopt, value(true), std::nullopt}};
   message m = msg::announce{"/", {sig}};
-  auto expected = bytes({0x03, 0, 1, '/', 0, 1, 0, 2, '/', 'f', 0x00, 0x05, 0, 1, 'f',
-                         0x05, 0, 1, 'u', 0x01, 0x01});
+  auto expected = bytes(
+      {0x03, 0, 1, '/', 0, 1, 0, 2, '/', 'f', 0x00, 0x05, 0, 1, 'f', 0x05, 0, 1, 'u', 0x01, 0x01});
   EXPECT_EQ(payload_of(m), expected);
   EXPECT_EQ(decoded(expected), m);
 }
 
 TEST(CodecLayout, SnapshotBundleAckErrorReplaySync) {
   message snap = msg::snapshot{{param_entry{"/a", value(), 1, std::string("w"), std::nullopt}}};
-  EXPECT_EQ(payload_of(snap), bytes({0x23, 0, 1, 0, 2, '/', 'a', 0x00, 0, 0, 0, 0, 0, 0, 0, 1,
-                                     0x01, 0, 1, 'w'}));
+  EXPECT_EQ(payload_of(snap),
+            bytes({0x23, 0, 1, 0, 2, '/', 'a', 0x00, 0, 0, 0, 0, 0, 0, 0, 1, 0x01, 0, 1, 'w'}));
   message bundle = msg::bundle{std::nullopt, {msg::ping{}, msg::get{"/"}}};
   EXPECT_EQ(payload_of(bundle), bytes({0x30, 0x00, 0, 2, 0, 1, 0x41, 0, 4, 0x22, 0, 1, '/'}));
   message ack = msg::ack{std::nullopt, revision_t{2}, true, std::nullopt, 1u};
@@ -141,8 +164,8 @@ TEST(CodecLayout, SnapshotBundleAckErrorReplaySync) {
   EXPECT_EQ(payload_of(replay), bytes({0x24, 0x40, 0, 1, '/', 0, 0, 0, 0, 0, 0, 0, 1, 0x03}));
   message sync = msg::sync{1, std::nullopt, std::uint64_t{3}};
   EXPECT_EQ(payload_of(sync), bytes({0x40, 0x02, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3}));
-  message result = msg::result{{signal_definition{"/r", signal_type::event, std::nullopt,
-                                                  std::string("r"), std::nullopt}}};
+  message result = msg::result{
+      {signal_definition{"/r", signal_type::event, std::nullopt, std::string("r"), std::nullopt}}};
   EXPECT_EQ(payload_of(result), bytes({0x61, 0, 1, 0, 2, '/', 'r', 0x01, 0x02, 0, 1, 'r'}));
 }
 

@@ -81,7 +81,8 @@ TEST(CodecMalformed, BadFrames) {
   EXPECT_EQ(frame_error(bytes({0x54, 0x01, 0x00, 0x01, 0x41})).code, error_code::invalid_frame);
   // Declared length longer and shorter than the bytes present.
   EXPECT_EQ(frame_error(bytes({0x53, 0x01, 0x00, 0x02, 0x41})).code, error_code::invalid_frame);
-  EXPECT_EQ(frame_error(bytes({0x53, 0x01, 0x00, 0x01, 0x41, 0x00})).code, error_code::invalid_frame);
+  EXPECT_EQ(frame_error(bytes({0x53, 0x01, 0x00, 0x01, 0x41, 0x00})).code,
+            error_code::invalid_frame);
   EXPECT_EQ(frame_error(bytes({0x53, 0x01, 0x00, 0x00})).code, error_code::invalid_message);
   // Timestamp flag with no room for it.
   EXPECT_EQ(frame_error(bytes({0x53, 0x21, 0x00, 0x01, 0x41})).code, error_code::invalid_frame);
@@ -101,9 +102,12 @@ TEST(CodecMalformed, UnsupportedEncodings) {
     EXPECT_EQ(err.code, error_code::unsupported_version);
     EXPECT_EQ(err.reason, "unsupported encoding: legacy MessagePack");
   }
-  EXPECT_EQ(frame_error(bytes({0x53, 0x02, 0x00, 0x01, 0x41})).code, error_code::unsupported_version);
-  EXPECT_EQ(frame_error(bytes({0x53, 0x11, 0x00, 0x01, 0x41})).code, error_code::unsupported_version);
-  EXPECT_EQ(frame_error(bytes({0x53, 0x09, 0x00, 0x01, 0x41})).code, error_code::unsupported_version);
+  EXPECT_EQ(frame_error(bytes({0x53, 0x02, 0x00, 0x01, 0x41})).code,
+            error_code::unsupported_version);
+  EXPECT_EQ(frame_error(bytes({0x53, 0x11, 0x00, 0x01, 0x41})).code,
+            error_code::unsupported_version);
+  EXPECT_EQ(frame_error(bytes({0x53, 0x09, 0x00, 0x01, 0x41})).code,
+            error_code::unsupported_version);
 }
 
 TEST(CodecMalformed, DecodeHeaderViewsThePayload) {
@@ -186,9 +190,11 @@ TEST(CodecMalformed, CountsCannotExceedTheBytesLeft) {
   EXPECT_EQ(message_error(bytes({0x03, 0, 0, 0xFF, 0xFF, 0})).code, error_code::invalid_message);
   EXPECT_EQ(message_error(bytes({0x61, 0xFF, 0xFF})).code, error_code::invalid_message);
   EXPECT_EQ(message_error(bytes({0x04, 0x01, 0xFF, 0xFF})).code, error_code::invalid_message);
-  EXPECT_EQ(message_error(bytes({0x04, 0x01, 0, 0, 0xFF, 0xFF, 0})).code, error_code::invalid_message);
-  EXPECT_EQ(message_error(bytes({0x20, 0x40, 0, 1, '/', 2, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0})).code,
+  EXPECT_EQ(message_error(bytes({0x04, 0x01, 0, 0, 0xFF, 0xFF, 0})).code,
             error_code::invalid_message);
+  EXPECT_EQ(
+      message_error(bytes({0x20, 0x40, 0, 1, '/', 2, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0})).code,
+      error_code::invalid_message);
   auto err = message_error(bytes({0x21, 0x0A, 0x00, 0x01, '/', 0xFF, 0xFF, 0x00}));
   EXPECT_NE(err.reason.find("count"), std::string::npos) << err.reason;
 }
@@ -199,7 +205,8 @@ TEST(CodecMalformed, BundleErrorNamesTheInnerMessage) {
 }
 
 TEST(CodecEncodeLimit, OversizedPayloadIsRefused) {
-  message big = msg::set{"/big", value(std::string(70000, 'x')), std::nullopt, false, false, std::nullopt};
+  message big =
+      msg::set{"/big", value(std::string(70000, 'x')), std::nullopt, false, false, std::nullopt};
   std::string out = "keep";
   std::string why;
   EXPECT_FALSE(encode_frame(big, {}, out, &why));
@@ -208,7 +215,8 @@ TEST(CodecEncodeLimit, OversizedPayloadIsRefused) {
   EXPECT_FALSE(encode_frame(big).has_value());
 
   // Exactly at the limit is fine: SET "/" + string value, 1+1+3 + 2+n = 65535.
-  message edge = msg::set{"/", value(std::string(65535 - 7, 'y')), std::nullopt, false, false, std::nullopt};
+  message edge =
+      msg::set{"/", value(std::string(65535 - 7, 'y')), std::nullopt, false, false, std::nullopt};
   EXPECT_EQ(encoded_size(edge), max_payload);
   auto frame = encode_frame(edge);
   ASSERT_TRUE(frame);
@@ -216,7 +224,8 @@ TEST(CodecEncodeLimit, OversizedPayloadIsRefused) {
   decode_error err;
   ASSERT_TRUE(decode_frame(*frame, back, err)) << err.reason;
   EXPECT_EQ(back.msg, edge);
-  message over = msg::set{"/", value(std::string(65535 - 6, 'y')), std::nullopt, false, false, std::nullopt};
+  message over =
+      msg::set{"/", value(std::string(65535 - 6, 'y')), std::nullopt, false, false, std::nullopt};
   EXPECT_FALSE(encode_frame(over).has_value());
 }
 

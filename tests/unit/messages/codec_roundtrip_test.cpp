@@ -29,8 +29,8 @@ TEST(CodecRoundTrip, EveryMessageFrameWithEveryQosAndTimestamp) {
     for (auto q : {qos::fire, qos::confirm, qos::commit}) {
       for (bool with_ts : {false, true}) {
         SCOPED_TRACE(name + " qos " + std::to_string(static_cast<int>(q)) + (with_ts ? " ts" : ""));
-        encode_options opts{q, with_ts ? std::optional<std::uint64_t>(0x0102030405060708ull)
-                                       : std::nullopt};
+        encode_options opts{
+            q, with_ts ? std::optional<std::uint64_t>(0x0102030405060708ull) : std::nullopt};
         auto frame = encode_frame(m, opts);
         ASSERT_TRUE(frame.has_value());
         EXPECT_EQ(frame->size(), (with_ts ? 12u : 4u) + encoded_size(m));

@@ -31,30 +31,37 @@ inline std::vector<std::pair<std::string, message>> sample_messages() {
   add("welcome_full", msg::welcome{1, 0xFC, 1700000000000000ull, "session-1", "hub", "tok"});
 
   signal_definition bare{"/a/b", signal_type::param, std::nullopt, std::nullopt, std::nullopt};
-  signal_definition described{"/a/c", signal_type::stream, "f64", "rw",
-                              signal_meta{"Hz", std::make_pair(0.0, 20000.0), value(440.0),
-                                          "oscillator frequency"}};
-  signal_definition partial_meta{"/a/d", signal_type::timeline, std::nullopt, "r",
-                                 signal_meta{std::nullopt, std::nullopt, nested_value(), std::nullopt}};
+  signal_definition described{
+      "/a/c", signal_type::stream, "f64", "rw",
+      signal_meta{"Hz", std::make_pair(0.0, 20000.0), value(440.0), "oscillator frequency"}};
+  signal_definition partial_meta{
+      "/a/d", signal_type::timeline, std::nullopt, "r",
+      signal_meta{std::nullopt, std::nullopt, nested_value(), std::nullopt}};
   signal_definition empty_meta{"/a/e", signal_type::gesture, "i64", std::nullopt, signal_meta{}};
   add("announce_empty", msg::announce{"", {}});
   add("announce_full", msg::announce{"/a", {bare, described, partial_meta, empty_meta}});
 
-  add("fedsync_min", msg::federation_sync{federation_op::sync_complete, {}, {}, std::nullopt, std::nullopt});
+  add("fedsync_min",
+      msg::federation_sync{federation_op::sync_complete, {}, {}, std::nullopt, std::nullopt});
   add("fedsync_declare", msg::federation_sync{federation_op::declare_namespaces,
-                                              {"/site-a/**", "/shared/*/x"}, {}, std::nullopt,
+                                              {"/site-a/**", "/shared/*/x"},
+                                              {},
+                                              std::nullopt,
                                               "router-a"});
-  add("fedsync_request", msg::federation_sync{federation_op::request_sync, {"/site-a/**"}, {},
-                                              std::uint64_t{77}, std::nullopt});
-  add("fedsync_vector", msg::federation_sync{federation_op::revision_vector, {"/x/**"},
+  add("fedsync_request",
+      msg::federation_sync{
+          federation_op::request_sync, {"/site-a/**"}, {}, std::uint64_t{77}, std::nullopt});
+  add("fedsync_vector", msg::federation_sync{federation_op::revision_vector,
+                                             {"/x/**"},
                                              {{"/x/a", 1}, {"/x/b", 0xFFFFFFFFFFull}},
-                                             std::uint64_t{5}, "router-b"});
+                                             std::uint64_t{5},
+                                             "router-b"});
 
   add("subscribe_min", msg::subscribe{1, "/**", type_mask::all, {}});
-  add("subscribe_full",
-      msg::subscribe{0xDEADBEEF, "/a/*/c", type_mask::param | type_mask::event,
-                     subscribe_options{30u, 0.01, 10u, 500u}});
-  add("subscribe_some", msg::subscribe{2, "/b", type_mask::stream, subscribe_options{std::nullopt, 0.5, std::nullopt, 9u}});
+  add("subscribe_full", msg::subscribe{0xDEADBEEF, "/a/*/c", type_mask::param | type_mask::event,
+                                       subscribe_options{30u, 0.01, 10u, 500u}});
+  add("subscribe_some", msg::subscribe{2, "/b", type_mask::stream,
+                                       subscribe_options{std::nullopt, 0.5, std::nullopt, 9u}});
   add("unsubscribe", msg::unsubscribe{42});
 
   msg::publish pub_min;
@@ -91,7 +98,8 @@ inline std::vector<std::pair<std::string, message>> sample_messages() {
   add("set_min", msg::set{"/a", value(1.5), std::nullopt, false, false, std::nullopt});
   add("set_full", msg::set{"/mixer/channel/1/fader", value(std::int64_t{-7}), revision_t{99}, true,
                            false, ttl_spec{true, 1700000000u}});
-  add("set_unlock_ttl", msg::set{"/x", value("str"), std::nullopt, false, true, ttl_spec{false, 30u}});
+  add("set_unlock_ttl",
+      msg::set{"/x", value("str"), std::nullopt, false, true, ttl_spec{false, 30u}});
   add("set_null", msg::set{"/n", value(), std::nullopt, false, false, ttl_spec{false, 0u}});
   add("set_nested", msg::set{"/cfg", nested_value(), revision_t{1}, false, false, std::nullopt});
   add("get", msg::get{"/a/b"});
@@ -104,13 +112,17 @@ inline std::vector<std::pair<std::string, message>> sample_messages() {
                      param_entry{"/d", nested_value(), 6, std::string(""), std::uint64_t{0}}}});
 
   add("replay_min", msg::replay{"/a/**", std::nullopt, std::nullopt, std::nullopt, type_mask::all});
-  add("replay_full", msg::replay{"/a/**", std::uint64_t{10}, std::uint64_t{20}, 100u, type_mask::param});
+  add("replay_full",
+      msg::replay{"/a/**", std::uint64_t{10}, std::uint64_t{20}, 100u, type_mask::param});
 
-  msg::bundle inner_bundle{std::nullopt, {msg::ping{}, msg::set{"/z", value(2.0), std::nullopt, false, false, std::nullopt}}};
+  msg::bundle inner_bundle{
+      std::nullopt,
+      {msg::ping{}, msg::set{"/z", value(2.0), std::nullopt, false, false, std::nullopt}}};
   add("bundle_empty", msg::bundle{});
-  add("bundle_full", msg::bundle{std::uint64_t{555},
-                                 {msg::set{"/a", value(1.0), std::nullopt, false, false, std::nullopt},
-                                  pub_gesture, inner_bundle, msg::get{"/q"}}});
+  add("bundle_full",
+      msg::bundle{std::uint64_t{555},
+                  {msg::set{"/a", value(1.0), std::nullopt, false, false, std::nullopt},
+                   pub_gesture, inner_bundle, msg::get{"/q"}}});
 
   add("sync_min", msg::sync{1, std::nullopt, std::nullopt});
   add("sync_full", msg::sync{1, std::uint64_t{2}, std::uint64_t{3}});

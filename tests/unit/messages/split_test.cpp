@@ -66,8 +66,11 @@ TEST(SplitSnapshot, OversizedEntriesAreSkippedAndReported) {
 }
 
 TEST(SplitRevisionVector, PartsFitRespectMaxEntriesAndCarryTheProto) {
-  msg::federation_sync proto{federation_op::revision_vector, {"/site-a/**", "/x/*"}, {},
-                             std::uint64_t{17}, std::string("router-a")};
+  msg::federation_sync proto{federation_op::revision_vector,
+                             {"/site-a/**", "/x/*"},
+                             {},
+                             std::uint64_t{17},
+                             std::string("router-a")};
   std::vector<std::pair<std::string, revision_t>> revisions;
   for (std::size_t i = 0; i < 30000; ++i)
     revisions.emplace_back("/site-a/" + std::to_string(i), i * 7);

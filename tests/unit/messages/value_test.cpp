@@ -41,11 +41,21 @@ TEST(Value, WireTypes) {
 
 TEST(Value, EveryTypeRoundTripsInsideSet) {
   const std::vector<value> values = {
-      value(), value(true), value(false), value(std::int64_t{0}),
-      value(std::numeric_limits<std::int64_t>::min()), value(std::numeric_limits<std::int64_t>::max()),
-      value(-0.0), value(std::numeric_limits<double>::infinity()), value(1e-300), value(""),
-      value(std::string(1000, 'x')), value(byte_string{std::string("\0\0\xff", 3)}),
-      value(value_array{}), value(value_map{}), testing::nested_value(),
+      value(),
+      value(true),
+      value(false),
+      value(std::int64_t{0}),
+      value(std::numeric_limits<std::int64_t>::min()),
+      value(std::numeric_limits<std::int64_t>::max()),
+      value(-0.0),
+      value(std::numeric_limits<double>::infinity()),
+      value(1e-300),
+      value(""),
+      value(std::string(1000, 'x')),
+      value(byte_string{std::string("\0\0\xff", 3)}),
+      value(value_array{}),
+      value(value_map{}),
+      testing::nested_value(),
       value(value_array{value_array{value_array{value_map{{"", value()}}}}})};
   for (const auto& v : values) {
     SCOPED_TRACE(to_string(v));
@@ -77,7 +87,8 @@ TEST(Value, DecodersAcceptEveryWidth) {
   EXPECT_EQ(decode_set_value(set_payload(0x04, "\x7f\xff\xff\xff")), value(2147483647));
   EXPECT_EQ(decode_set_value(set_payload(0x05, "\xff\xff\xff\xff\xff\xff\xff\xff")), value(-1));
   EXPECT_EQ(decode_set_value(set_payload(0x06, std::string("\x3f\xc0\x00\x00", 4))), value(1.5));
-  EXPECT_EQ(decode_set_value(set_payload(0x07, std::string("\x3f\xf8\0\0\0\0\0\0", 8))), value(1.5));
+  EXPECT_EQ(decode_set_value(set_payload(0x07, std::string("\x3f\xf8\0\0\0\0\0\0", 8))),
+            value(1.5));
   EXPECT_EQ(decode_set_value(set_payload(0x01, "\x02")), value(true));  // any non-zero byte
   EXPECT_EQ(decode_set_value(set_payload(0x01, std::string("\0", 1))), value(false));
   EXPECT_EQ(decode_set_value(set_payload(0x00, "")), value());
@@ -110,7 +121,8 @@ TEST(Value, ToString) {
   EXPECT_EQ(to_string(value("a\"b\n")), "\"a\\\"b\\n\"");
   EXPECT_EQ(to_string(value(byte_string{"\x01\xab"})), "b\"01ab\"");
   EXPECT_EQ(to_string(value(value_array{1, "x"})), "[1,\"x\"]");
-  EXPECT_EQ(to_string(value(value_map{{"k", value_array{}}, {"n", nullptr}})), "{\"k\":[],\"n\":null}");
+  EXPECT_EQ(to_string(value(value_map{{"k", value_array{}}, {"n", nullptr}})),
+            "{\"k\":[],\"n\":null}");
 }
 
 }  // namespace
