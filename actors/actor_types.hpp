@@ -12,6 +12,7 @@
 #include <caf/type_id.hpp>
 
 #include "actors/federation/routing_table.hpp"
+#include "actors/router/router_core.hpp"
 #include "messages/codec.hpp"
 #include "transport/connection.hpp"
 
@@ -44,6 +45,8 @@ struct attach_session {
   std::string name;
   transport::connection_ptr conn;
   caf::actor owner;  // told when a link's sync completes
+  // Federation role: none, an inbound peer (hub side) or our outbound link to an upstream.
+  router::session_role role = router::session_role::client;
 };
 struct detach_session {
   session_id_t id = 0;

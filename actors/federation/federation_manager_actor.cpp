@@ -55,8 +55,21 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
   return {
       [=](declare_request& req) -> declare_reply {
         auto& st = self->state;
+        std::optional<session_id_t> previous;
+        if (auto it = st.registry->peers().find(req.router_id);
+            it != st.registry->peers().end() && it->second.link != 0 && it->second.link != req.link)
+          previous = it->second.link;
         if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns))
           return declare_reply{err->code, err->reason, {}};
+        if (previous) {
+          // The same router came back while its old connection still looks alive:
+          // the new one replaces it at once.
+          if (auto old = st.inbound.find(*previous); old != st.inbound.end()) {
+            spdlog::info("federation peer '{}' reconnected: closing its previous connection", req.router_id);
+            self->send_exit(old->second, caf::exit_reason::kill);
+            st.inbound.erase(old);
+          }
+        }
         st.inbound[req.link] = req.session;
         self->send(st.store, mark_link{req.link, req.router_id});
         publish_routing(self);

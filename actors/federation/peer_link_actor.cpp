@@ -128,7 +128,8 @@ void process_frames(link_actor* self, std::shared_ptr<transport::frame_batch> ba
         if (auto w = std::get_if<msg::welcome>(&f.msg.body)) {
           st.hub_id = w->session;  // provisional, until the hub declares with its router id
           self->send(st.deps.store,
-                     attach_session{st.id, session_name(st.id), st.conn, caf::actor_cast<caf::actor>(self)});
+                     attach_session{st.id, session_name(st.id), st.conn, caf::actor_cast<caf::actor>(self),
+                                    router::session_role::upstream});
           self->send(st.deps.store, mark_link{st.id, st.hub_id});
           msg::federation_sync declare;
           declare.op = federation_op::declare_namespaces;

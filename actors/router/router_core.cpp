@@ -49,11 +49,15 @@ router_core::session_info* router_core::find(session_id_t id) {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
-void router_core::attach(session_id_t id, std::string name, transport::connection_ptr conn) {
+void router_core::attach(session_id_t id, std::string name, transport::connection_ptr conn,
+                         session_role role) {
   auto& s = sessions_[id];
   s.id = id;
   s.name = std::move(name);
   s.conn = std::move(conn);
+  s.role = role;
+  // A peer follows federation rules from its first message, declared or not.
+  if (role != session_role::client) s.link_router = "undeclared:" + s.name;
 }
 
 void router_core::detach(session_id_t id) {

@@ -21,6 +21,10 @@
 
 namespace clasp::router {
 
+// What a session is to this router: a client, a federation peer that connected
+// to us, or our own link to an upstream router (hub).
+enum class session_role { client, inbound_peer, upstream };
+
 struct router_config {
   std::string router_id;
   std::string server_name = "clasp-federation";
@@ -42,7 +46,8 @@ class router_core {
   explicit router_core(router_config config);
 
   // Session lifecycle. `name` is the session id the client saw in WELCOME.
-  void attach(session_id_t id, std::string name, transport::connection_ptr conn);
+  void attach(session_id_t id, std::string name, transport::connection_ptr conn,
+              session_role role = session_role::client);
   void detach(session_id_t id);
   // Marks a session as a federation link to `router_id`.
   void mark_link(session_id_t id, std::string router_id);
@@ -87,6 +92,7 @@ class router_core {
     std::string name;
     transport::connection_ptr conn;
     std::string link_router;  // non-empty: this session is a federation link
+    session_role role = session_role::client;
     std::uint64_t stamp = 0;  // de-duplicates fan-out to one delivery per message
   };
   struct pending_forward {

@@ -66,6 +66,21 @@ void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos 
     forward_write(link, m, q, *owner.ns);
     return;
   }
+  if (link.role == session_role::upstream && m.revision) {
+    // Our upstream speaks for every namespace we do not own, declared or not
+    // (hubs that never declare theirs still get their updates applied).
+    param_entry entry{m.address, m.val, *m.revision, link.link_router, std::nullopt};
+    const bool tomb = is_tombstone_set(m);
+    if (params_.apply_remote(entry, tomb, now)) {
+      ++counters_.remote_applied;
+      const param_record* rec = params_.find(m.address);
+      if (tomb)
+        fan_out_tombstone(m.address, *rec, link.id);
+      else
+        fan_out_param(m.address, *rec, link.id);
+    }
+    return;
+  }
   send_error(link.id, error_code::federation_refused,
              "SET from federation peer '" + link.link_router + "' to '" + m.address +
                  "' is outside its declared namespaces and no connected peer owns it",
@@ -156,7 +171,8 @@ void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
     auto owner = routing_->owner_of(p.address);
     // Accept state for namespaces the link leads to, and our own state coming
     // back from a replica (we restarted and lost it).
-    bool from_owner_side = owner.kind == owner_kind::remote && owner.ns->via == link.id;
+    bool from_owner_side = (owner.kind == owner_kind::remote && owner.ns->via == link.id) ||
+                           (owner.kind == owner_kind::none && link.role == session_role::upstream);
     if (!from_owner_side && owner.kind != owner_kind::self) continue;
     param_entry entry = p;
     if (!entry.writer) entry.writer = link.link_router;

@@ -91,7 +91,9 @@ bool on_hello(session_actor* self, const msg::hello& h) {
   } else {
     st.current = phase::client;
   }
-  self->send(st.store, attach_session{st.id, st.name, st.conn, caf::actor{}});
+  self->send(st.store, attach_session{st.id, st.name, st.conn, caf::actor{},
+                                      st.current == phase::peer ? router::session_role::inbound_peer
+                                                                : router::session_role::client});
   msg::welcome w;
   w.version = 1;
   w.features = st.config.features | (federation_on ? feature::federation : 0);
@@ -200,10 +202,15 @@ void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch>
       }
       if (st.peer_router.empty() && !f.msg.is<msg::ping>()) {
         // Nothing but pings is meaningful from a peer before its declaration.
-        if (f.msg.is<msg::federation_sync>()) {
+        if (auto early = std::get_if<msg::federation_sync>(&f.msg.body)) {
           flush_ops(self, ops);
-          send_error_direct(self, error_code::federation_refused,
-                            "FEDERATION_SYNC before DeclareNamespaces was accepted");
+          if (early->op == federation_op::revision_vector && early->revisions.size() > 10000)
+            send_error_direct(self, error_code::bad_request,
+                              "revision vector too large: " + std::to_string(early->revisions.size()) +
+                                  " entries (limit 10000)");
+          else
+            send_error_direct(self, error_code::federation_refused,
+                              "FEDERATION_SYNC before DeclareNamespaces was accepted");
           continue;
         }
       }

@@ -32,8 +32,9 @@ class state_db {
   // The schema this build writes; a file with a newer one is refused.
   static constexpr int schema_version = 1;
 
-  // Opens or creates the database (WAL, synchronous=NORMAL). Returns nullptr
-  // and sets `error` on failure (unwritable path, corrupt file, newer schema).
+  // Opens or creates the database (WAL, synchronous=NORMAL) and checks every
+  // page (PRAGMA quick_check). Returns nullptr and sets `error` on failure
+  // (unwritable path, corrupt file, another program's database, newer schema).
   static std::unique_ptr<state_db> open(const std::string& path, std::string& error);
   ~state_db();
   state_db(const state_db&) = delete;
@@ -41,7 +42,9 @@ class state_db {
 
   // Everything, in one read transaction. Rows that no longer decode are
   // skipped (counted in skipped_rows()) rather than failing the whole load.
-  persisted_state load();
+  // On a SQLite error `error` (if given) is set and what was read is returned;
+  // it stays empty on success.
+  persisted_state load(std::string* error = nullptr);
   std::size_t skipped_rows() const { return skipped_rows_; }
 
   // Written at once (rare; not worth batching). False on SQLite error.

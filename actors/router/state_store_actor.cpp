@@ -37,7 +37,7 @@ caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::rou
   return {
       [=](attach_session& a) {
         if (a.owner) self->state.owners[a.id] = a.owner;
-        self->state.core->attach(a.id, std::move(a.name), std::move(a.conn));
+        self->state.core->attach(a.id, std::move(a.name), std::move(a.conn), a.role);
       },
       [=](detach_session d) {
         self->state.owners.erase(d.id);
