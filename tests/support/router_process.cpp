@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -34,8 +35,8 @@ std::string errno_text(const char* what) {
 }
 
 std::string make_stderr_file() {
-  const char* dir = std::getenv("TMPDIR");
-  std::string templ = std::string(dir && *dir ? dir : "/tmp") + "/clasp-router-stderr-XXXXXX";
+  std::string templ =
+      (std::filesystem::temp_directory_path() / "clasp-router-stderr-XXXXXX").string();
   int fd = ::mkstemp(templ.data());
   if (fd < 0) throw std::runtime_error(errno_text("mkstemp"));
   ::close(fd);
