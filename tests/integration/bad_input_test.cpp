@@ -49,20 +49,29 @@ std::vector<bad_case> bad_cases() {
   using namespace error_code;
   return {
       {"garbage", [] { return std::string("\x00\x01\x02garbage\xff", 11); }, {invalid_frame}},
-      {"bad_magic", [] { auto f = raw_frame(payload_of(msg::ping{})); f[0] = 0x54; return f; },
+      {"bad_magic",
+       [] {
+         auto f = raw_frame(payload_of(msg::ping{}));
+         f[0] = 0x54;
+         return f;
+       },
        {invalid_frame}},
       {"empty_message", [] { return std::string(); }, {invalid_frame}},
       {"header_only_3_bytes", [] { return std::string("\x53\x01\x00", 3); }, {invalid_frame}},
       {"truncated_frame", header_claims_more, {invalid_frame}},
       {"truncated_set_payload", truncated_set, {invalid_message}},
       {"string_length_past_end", huge_string_length, {invalid_message}},
-      {"unknown_message_type", [] { return raw_frame(std::string("\x7e\x00\x01", 3)); },
+      {"unknown_message_type",
+       [] { return raw_frame(std::string("\x7e\x00\x01", 3)); },
        {invalid_message}},
-      {"unsupported_encoding_version", [] { return raw_frame(payload_of(msg::ping{}), 0x05); },
+      {"unsupported_encoding_version",
+       [] { return raw_frame(payload_of(msg::ping{}), 0x05); },
        {unsupported_version, invalid_frame}},
-      {"address_without_slash", [] { return raw_frame(payload_of(make_set("no-slash", 1))); },
+      {"address_without_slash",
+       [] { return raw_frame(payload_of(make_set("no-slash", 1))); },
        {invalid_address}},
-      {"address_with_empty_segment", [] { return raw_frame(payload_of(make_set("/a//b", 1))); },
+      {"address_with_empty_segment",
+       [] { return raw_frame(payload_of(make_set("/a//b", 1))); },
        {invalid_address}},
       {"get_invalid_address",
        [] {
@@ -88,8 +97,8 @@ TEST_P(bad_input_test, gets_error_or_close_and_others_keep_working) {
 
   // A router may cut the connection while a big message is still being written.
   if (!attacker->send_raw(bc.bytes())) {
-    EXPECT_TRUE(attacker->is_closed()) << "send failed but the connection is open: "
-                                       << attacker->last_error();
+    EXPECT_TRUE(attacker->is_closed())
+        << "send failed but the connection is open: " << attacker->last_error();
   } else {
     auto code = expect_error_or_close(*attacker, bc.codes);
     if (code != 0 && attacker->send(msg::ping{})) {
@@ -104,8 +113,8 @@ TEST_P(bad_input_test, gets_error_or_close_and_others_keep_working) {
   EXPECT_TRUE(router().running()) << "router died on input '" << bc.name << "'";
   revision_t r = set_ok(*writer, "/alive/x", 1);
   EXPECT_GT(r, 0u);
-  auto echo = bystander->recv_until<msg::set>(
-      [](const msg::set& s) { return s.address == "/alive/x"; });
+  auto echo =
+      bystander->recv_until<msg::set>([](const msg::set& s) { return s.address == "/alive/x"; });
   EXPECT_TRUE(echo.has_value()) << "bystander's subscription stopped working";
   auto fresh = client("after");
   ASSERT_TRUE(fresh->send(msg::ping{}));

@@ -47,8 +47,8 @@ TEST_F(bundle_test, sets_are_applied_in_order) {
   ASSERT_TRUE(sub->send(make_subscribe(1, "/b/**")));
   ASSERT_TRUE(await_live(*sub, *writer, make_set("/b/probe", 0), "/b/probe"));
 
-  ASSERT_TRUE(writer->send(
-      bundle_of({make_set("/b/x", 1), make_set("/b/y", 2), make_set("/b/x", 3)})));
+  ASSERT_TRUE(
+      writer->send(bundle_of({make_set("/b/x", 1), make_set("/b/y", 2), make_set("/b/x", 3)})));
   auto got = sets_until(*sub, "/b/y", "/b/probe");
   auto rest = sets_until(*sub, "/b/x", "/b/probe");
   got.insert(got.end(), rest.begin(), rest.end());

@@ -47,8 +47,8 @@ TEST_F(publish_test, every_signal_type_is_delivered_by_mask_and_never_stored) {
   for (const auto& k : kinds) {
     subs.push_back(client("sub"));
     ASSERT_TRUE(subs.back()->send(make_subscribe(1, "/pub/**", k.mask)));
-    ASSERT_TRUE(await_live(*subs.back(), *writer, make_publish(k.type, "/pub/probe", 0),
-                           "/pub/probe"));
+    ASSERT_TRUE(
+        await_live(*subs.back(), *writer, make_publish(k.type, "/pub/probe", 0), "/pub/probe"));
   }
 
   auto build = [](const typed_publish& k, const std::string& address) {

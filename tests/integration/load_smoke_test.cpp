@@ -65,8 +65,8 @@ TEST_F(load_smoke_test, five_hundred_clients_subscribe_and_write_for_ten_seconds
   std::vector<subscriber_view> views(clients);
   for (int i = 0; i < clients; ++i) {
     cs.push_back(std::make_unique<wire_client>(ctx));
-    ASSERT_TRUE(cs.back()->connect(router().port())) << "client " << i << ": "
-                                                     << cs.back()->last_error();
+    ASSERT_TRUE(cs.back()->connect(router().port()))
+        << "client " << i << ": " << cs.back()->last_error();
     ASSERT_FALSE(cs.back()->hello("load-" + std::to_string(i)).session.empty());
   }
   for (int i = 0; i < clients; ++i) {
@@ -133,8 +133,7 @@ TEST_F(load_smoke_test, five_hundred_clients_subscribe_and_write_for_ten_seconds
     for (int w = 0; w < clients; ++w) lagging += v.latest[w] != written[w];
     EXPECT_TRUE(v.errors.empty()) << "client " << i << " got " << v.errors.front();
     EXPECT_EQ(v.out_of_order, 0) << "client " << i << " saw updates out of order";
-    EXPECT_FALSE(cs[i]->closed()) << "client " << i << " was disconnected: "
-                                  << cs[i]->last_error();
+    EXPECT_FALSE(cs[i]->closed()) << "client " << i << " was disconnected: " << cs[i]->last_error();
   }
   EXPECT_EQ(lagging, 0) << "(subscriber, address) pairs without the latest value";
   const long rss_peak = router().rss_kb();

@@ -62,8 +62,8 @@ TEST_F(subscribe_test, type_mask_filters_signal_types) {
   ASSERT_TRUE(params->send(make_subscribe(1, "/m/**", type_mask::param)));
   ASSERT_TRUE(events->send(make_subscribe(1, "/m/**", type_mask::event)));
   ASSERT_TRUE(await_live(*params, *writer, make_set("/m/probe", 0), "/m/probe"));
-  ASSERT_TRUE(await_live(*events, *writer, make_publish(signal_type::event, "/m/probe", 0),
-                         "/m/probe"));
+  ASSERT_TRUE(
+      await_live(*events, *writer, make_publish(signal_type::event, "/m/probe", 0), "/m/probe"));
 
   set_ok(*writer, "/m/a", 1);
   ASSERT_TRUE(writer->send(make_publish(signal_type::event, "/m/e", "boom")));

@@ -30,9 +30,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::string errno_text(const char* what) {
-  return std::string(what) + ": " + std::strerror(errno);
-}
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 std::string make_stderr_file() {
   std::string templ =
@@ -75,8 +73,8 @@ std::string router_binary() {
 }
 
 std::vector<std::string> router_process::server_args(std::vector<std::string> extra) {
-  std::vector<std::string> args{"server", "--bind", "127.0.0.1", "--port", "0",
-                                "--log-level", "warn"};
+  std::vector<std::string> args{"server", "--bind",      "127.0.0.1", "--port",
+                                "0",      "--log-level", "warn"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -97,9 +95,7 @@ router_process::~router_process() {
   if (!stderr_path_.empty()) ::unlink(stderr_path_.c_str());
 }
 
-std::string router_process::url() const {
-  return "ws://127.0.0.1:" + std::to_string(port_);
-}
+std::string router_process::url() const { return "ws://127.0.0.1:" + std::to_string(port_); }
 
 void router_process::spawn(std::chrono::milliseconds ready_timeout) {
   const std::string bin = router_binary();

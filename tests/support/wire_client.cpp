@@ -130,7 +130,12 @@ struct wire_client::impl : std::enable_shared_from_this<wire_client::impl> {
       self->reading = false;
       if (ec) {
         self->closed = true;
-        if (ec == websocket::error::closed) self->close_frame = true;
+        // reason() is set when a close frame was read, even if our reply to it
+        // then failed because the server had already gone.
+        if (ec == websocket::error::closed ||
+            self->ws.reason().code != websocket::close_code::none) {
+          self->close_frame = true;
+        }
         if (self->last_error.empty()) self->last_error = "read: " + ec.message();
         return;
       }
@@ -151,8 +156,7 @@ struct wire_client::impl : std::enable_shared_from_this<wire_client::impl> {
   }
 };
 
-wire_client::wire_client()
-    : impl_(std::make_shared<impl>(std::make_unique<net::io_context>(1))) {}
+wire_client::wire_client() : impl_(std::make_shared<impl>(std::make_unique<net::io_context>(1))) {}
 
 wire_client::wire_client(wire_context& ctx) : impl_(std::make_shared<impl>(ctx.get().ioc)) {}
 
@@ -324,9 +328,8 @@ std::optional<received_frame> wire_client::recv_frame(millis timeout) {
     received_frame out;
     out.header = decoded.header;
     out.msg = std::move(decoded.msg);
-    out.payload_size =
-        raw.size() - (decoded.header.timestamp ? codec::header_size_with_timestamp
-                                               : codec::header_size);
+    out.payload_size = raw.size() - (decoded.header.timestamp ? codec::header_size_with_timestamp
+                                                              : codec::header_size);
     return out;
   }
 }
@@ -387,8 +390,8 @@ void wire_client::close() {
   s.connected = false;
 }
 
-void wire_client::report_unexpected(const char* expected, const std::optional<message>& got,
-                                    skip s, millis timeout) const {
+void wire_client::report_unexpected(const char* expected, const std::optional<message>& got, skip s,
+                                    millis timeout) const {
   std::ostringstream what;
   what << "expected " << expected;
   if (s == skip::others) what << " (skipping other frames)";

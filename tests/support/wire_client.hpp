@@ -60,7 +60,7 @@ enum class skip { none, pings, others };
 
 class wire_client {
  public:
-  wire_client();                           // with its own I/O context
+  wire_client();                            // with its own I/O context
   explicit wire_client(wire_context& ctx);  // driven together with others
   ~wire_client();
   wire_client(const wire_client&) = delete;
@@ -86,8 +86,8 @@ class wire_client {
   std::optional<message> recv(millis timeout = default_timeout);
 
   // HELLO -> WELCOME; fails the test (and returns an empty welcome) otherwise.
-  msg::welcome hello(const std::string& name = "wire-test",
-                     std::uint8_t features = client_features, const std::string& token = "");
+  msg::welcome hello(const std::string& name = "wire-test", std::uint8_t features = client_features,
+                     const std::string& token = "");
 
   // The next message, which must be a T (frames skipped per `s`).
   template <class T>
