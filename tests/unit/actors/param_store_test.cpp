@@ -1,0 +1,313 @@
+// param_store: revisions, conditional writes, locks, TTL, tombstones and replica updates.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "actors/router/param_store.hpp"
+
+namespace clasp::router {
+namespace {
+
+constexpr std::uint64_t sec = 1000000;  // microseconds per second
+
+msg::set make_set(std::string address, value v) {
+  msg::set s;
+  s.address = std::move(address);
+  s.val = std::move(v);
+  return s;
+}
+
+param_entry remote(std::string address, value v, revision_t rev) {
+  param_entry e;
+  e.address = std::move(address);
+  e.val = std::move(v);
+  e.revision = rev;
+  e.writer = "leaf-a";
+  return e;
+}
+
+std::set<std::string> matching(const param_store& store, std::string_view pattern,
+                               change_seq_t since, bool tombstones) {
+  std::set<std::string> out;
+  store.for_each_matching(pattern, since, tombstones,
+                          [&](const std::string& a, const param_record&) { out.insert(a); });
+  return out;
+}
+
+TEST(ParamStore, RevisionsCountLocalWritesPerAddress) {
+  param_store store;
+  EXPECT_EQ(store.apply_local(make_set("/a", 1), "s1", 10).revision, 1u);
+  EXPECT_EQ(store.apply_local(make_set("/a", 2), "s1", 11).revision, 2u);
+  EXPECT_EQ(store.apply_local(make_set("/b", 3), "s2", 12).revision, 1u);
+  EXPECT_EQ(store.apply_local(make_set("/a", 4), "s2", 13).revision, 3u);
+  const auto* rec = store.find("/a");
+  ASSERT_NE(rec, nullptr);
+  EXPECT_EQ(rec->val, value(4));
+  EXPECT_EQ(rec->revision, 3u);
+  EXPECT_EQ(rec->writer, "s2");
+  EXPECT_EQ(rec->timestamp_us, 13u);
+  EXPECT_EQ(store.live_count(), 2u);
+}
+
+TEST(ParamStore, ConditionalSetRefusesARevisionMismatchWith400) {
+  param_store store;
+  store.apply_local(make_set("/a", 1), "s1", 0);
+  store.apply_local(make_set("/a", 2), "s1", 0);
+  auto stale = make_set("/a", 99);
+  stale.revision = 1;
+  auto out = store.apply_local(stale, "s1", 0);
+  EXPECT_EQ(out.error, error_code::bad_request);
+  EXPECT_NE(out.error_text.find("revision"), std::string::npos) << out.error_text;
+  EXPECT_EQ(store.find("/a")->val, value(2));
+  EXPECT_EQ(store.find("/a")->revision, 2u);
+
+  auto current = make_set("/a", 3);
+  current.revision = 2;
+  out = store.apply_local(current, "s1", 0);
+  EXPECT_EQ(out.error, 0);
+  EXPECT_EQ(out.revision, 3u);
+}
+
+TEST(ParamStore, ConditionalSetOnAMissingAddressExpectsRevisionZero) {
+  param_store store;
+  auto wrong = make_set("/new", 1);
+  wrong.revision = 5;
+  EXPECT_EQ(store.apply_local(wrong, "s1", 0).error, error_code::bad_request);
+  EXPECT_EQ(store.find("/new"), nullptr);
+  auto right = make_set("/new", 1);
+  right.revision = 0;
+  EXPECT_EQ(store.apply_local(right, "s1", 0).error, 0);
+}
+
+TEST(ParamStore, CheckLocalChangesNothing) {
+  param_store store;
+  auto seq = store.current_seq();
+  EXPECT_EQ(store.check_local(make_set("/a", 1), "s1").error, 0);
+  EXPECT_EQ(store.find("/a"), nullptr);
+  EXPECT_EQ(store.current_seq(), seq);
+}
+
+TEST(ParamStore, LockRefusesOtherWritersWith401UntilUnlocked) {
+  param_store store;
+  auto lock = make_set("/fader", 0.5);
+  lock.lock = true;
+  auto out = store.apply_local(lock, "alice", 0);
+  ASSERT_EQ(out.error, 0);
+  EXPECT_TRUE(out.lock_changed);
+  EXPECT_EQ(store.find("/fader")->lock_holder, "alice");
+
+  out = store.apply_local(make_set("/fader", 0.9), "bob", 0);
+  EXPECT_EQ(out.error, error_code::lock_held);
+  EXPECT_EQ(store.find("/fader")->val, value(0.5));
+
+  // Bob cannot unlock it either.
+  auto bob_unlock = make_set("/fader", 0.9);
+  bob_unlock.unlock = true;
+  EXPECT_EQ(store.apply_local(bob_unlock, "bob", 0).error, error_code::lock_held);
+
+  // The holder keeps writing; re-locking does not count as a change.
+  out = store.apply_local(lock, "alice", 0);
+  EXPECT_EQ(out.error, 0);
+  EXPECT_FALSE(out.lock_changed);
+
+  auto unlock = make_set("/fader", 0.6);
+  unlock.unlock = true;
+  out = store.apply_local(unlock, "alice", 0);
+  EXPECT_EQ(out.error, 0);
+  EXPECT_TRUE(out.lock_changed);
+  EXPECT_TRUE(store.find("/fader")->lock_holder.empty());
+  EXPECT_EQ(store.apply_local(make_set("/fader", 0.9), "bob", 0).error, 0);
+}
+
+TEST(ParamStore, ReleaseLocksFreesOnlyThatHoldersLocks) {
+  param_store store;
+  auto lock_a = make_set("/a", 1);
+  lock_a.lock = true;
+  auto lock_b = make_set("/b", 1);
+  lock_b.lock = true;
+  store.apply_local(lock_a, "alice", 0);
+  store.apply_local(lock_b, "carol", 0);
+  store.release_locks("alice");
+  EXPECT_TRUE(store.find("/a")->lock_holder.empty());
+  EXPECT_EQ(store.find("/b")->lock_holder, "carol");
+  EXPECT_EQ(store.apply_local(make_set("/a", 2), "bob", 0).error, 0);
+  EXPECT_EQ(store.apply_local(make_set("/b", 2), "bob", 0).error, error_code::lock_held);
+}
+
+TEST(ParamStore, SlidingTtlExpiresAfterItsSecondsAndReArmsOnEachWrite) {
+  param_store store;
+  auto s = make_set("/t", 1);
+  s.ttl = ttl_spec{false, 10};
+  store.apply_local(s, "s1", 100 * sec);
+  EXPECT_TRUE(store.due_expiries(110 * sec - 1).empty());
+  EXPECT_EQ(store.due_expiries(110 * sec), std::vector<std::string>{"/t"});
+
+  // A later write without a TTL keeps the sliding TTL and re-arms it.
+  store.apply_local(make_set("/t", 2), "s1", 105 * sec);
+  EXPECT_TRUE(store.due_expiries(115 * sec - 1).empty());
+  EXPECT_EQ(store.due_expiries(115 * sec), std::vector<std::string>{"/t"});
+}
+
+TEST(ParamStore, AbsoluteTtlIsSecondsSinceEpochAndNotReArmed) {
+  param_store store;
+  auto s = make_set("/t", 1);
+  s.ttl = ttl_spec{true, 200};
+  store.apply_local(s, "s1", 100 * sec);
+  store.apply_local(make_set("/t", 2), "s1", 150 * sec);
+  EXPECT_TRUE(store.due_expiries(200 * sec - 1).empty());
+  EXPECT_EQ(store.due_expiries(200 * sec), std::vector<std::string>{"/t"});
+}
+
+TEST(ParamStore, TtlZeroCancelsAnExpiry) {
+  param_store store;
+  auto s = make_set("/t", 1);
+  s.ttl = ttl_spec{false, 10};
+  store.apply_local(s, "s1", 0);
+  auto never = make_set("/t", 2);
+  never.ttl = ttl_spec{false, 0};
+  store.apply_local(never, "s1", 1 * sec);
+  EXPECT_TRUE(store.due_expiries(1000 * sec).empty());
+}
+
+TEST(ParamStore, RemoveLeavesATombstoneWithTheNextRevision) {
+  param_store store;
+  auto s = make_set("/t", 1);
+  s.lock = true;
+  s.ttl = ttl_spec{false, 1};
+  store.apply_local(s, "s1", 0);
+  store.apply_local(make_set("/t", 2), "s1", 0);
+  const auto seq_before = store.current_seq();
+
+  auto rev = store.remove("/t", 5 * sec);
+  ASSERT_TRUE(rev.has_value());
+  EXPECT_EQ(*rev, 3u);
+  EXPECT_EQ(store.find_live("/t"), nullptr);
+  const auto* tomb = store.find("/t");
+  ASSERT_NE(tomb, nullptr);
+  EXPECT_TRUE(tomb->tombstone);
+  EXPECT_EQ(tomb->revision, 3u);
+  EXPECT_TRUE(tomb->val.is_null());
+  EXPECT_TRUE(tomb->lock_holder.empty());
+  EXPECT_EQ(tomb->seq, seq_before + 1);
+  EXPECT_EQ(store.live_count(), 0u);
+  EXPECT_EQ(store.size(), 1u);
+  // A tombstone is not due again, and a second removal is a no-op.
+  EXPECT_TRUE(store.due_expiries(100 * sec).empty());
+  EXPECT_FALSE(store.remove("/t", 6 * sec).has_value());
+  EXPECT_FALSE(store.remove("/never-set", 6 * sec).has_value());
+}
+
+TEST(ParamStore, WritingAfterRemovalContinuesTheRevisionSequence) {
+  param_store store;
+  store.apply_local(make_set("/t", 1), "s1", 0);
+  store.remove("/t", 0);  // revision 2
+  auto out = store.apply_local(make_set("/t", 3), "s1", 0);
+  EXPECT_EQ(out.error, 0);
+  EXPECT_EQ(out.revision, 3u) << "a revision must never be reused after a removal";
+  EXPECT_NE(store.find_live("/t"), nullptr);
+  EXPECT_EQ(store.live_count(), 1u);
+}
+
+TEST(ParamStore, ApplyRemoteAcceptsOnlyNewerRevisions) {
+  param_store store;
+  EXPECT_TRUE(store.apply_remote(remote("/a/x", 1, 5), false, 0));
+  EXPECT_FALSE(store.apply_remote(remote("/a/x", 2, 5), false, 0)) << "duplicate revision applied";
+  EXPECT_FALSE(store.apply_remote(remote("/a/x", 3, 4), false, 0)) << "older revision applied";
+  EXPECT_EQ(store.find("/a/x")->val, value(1));
+  EXPECT_TRUE(store.apply_remote(remote("/a/x", 4, 7), false, 0));
+  const auto* rec = store.find("/a/x");
+  EXPECT_EQ(rec->val, value(4));
+  EXPECT_EQ(rec->revision, 7u);
+  EXPECT_EQ(rec->writer, "leaf-a");
+  EXPECT_EQ(store.live_count(), 1u);
+}
+
+TEST(ParamStore, ApplyRemoteTombstonesFollowTheSameRevisionRule) {
+  param_store store;
+  store.apply_remote(remote("/a/x", 1, 5), false, 0);
+  EXPECT_FALSE(store.apply_remote(remote("/a/x", {}, 4), true, 0)) << "stale tombstone applied";
+  EXPECT_NE(store.find_live("/a/x"), nullptr);
+  EXPECT_TRUE(store.apply_remote(remote("/a/x", {}, 6), true, 0));
+  EXPECT_EQ(store.find_live("/a/x"), nullptr);
+  EXPECT_EQ(store.live_count(), 0u);
+  // An older live value does not resurrect the removed param; a newer one does.
+  EXPECT_FALSE(store.apply_remote(remote("/a/x", 9, 6), false, 0));
+  EXPECT_EQ(store.find_live("/a/x"), nullptr);
+  EXPECT_TRUE(store.apply_remote(remote("/a/x", 9, 7), false, 0));
+  EXPECT_EQ(store.find_live("/a/x")->val, value(9));
+  EXPECT_EQ(store.live_count(), 1u);
+}
+
+TEST(ParamStore, ApplyRemoteOfAnUnknownTombstoneRecordsIt) {
+  param_store store;
+  EXPECT_TRUE(store.apply_remote(remote("/a/gone", {}, 3), true, 0));
+  EXPECT_EQ(store.find_live("/a/gone"), nullptr);
+  ASSERT_NE(store.find("/a/gone"), nullptr);
+  EXPECT_EQ(store.find("/a/gone")->revision, 3u);
+  EXPECT_EQ(store.live_count(), 0u);
+  EXPECT_FALSE(store.apply_remote(remote("/a/gone", 1, 2), false, 0));
+}
+
+TEST(ParamStore, ReplicasDoNotExpireOnTheirOwn) {
+  param_store store;
+  auto s = make_set("/a/x", 1);
+  s.ttl = ttl_spec{false, 1};
+  store.apply_local(s, "s1", 0);
+  store.apply_remote(remote("/a/x", 2, 10), false, 0);
+  EXPECT_TRUE(store.due_expiries(1000 * sec).empty());
+}
+
+TEST(ParamStore, EveryChangeTakesTheNextSeqAndRefusalsTakeNone) {
+  param_store store;
+  EXPECT_EQ(store.current_seq(), 0u);
+  store.apply_local(make_set("/a", 1), "s1", 0);
+  EXPECT_EQ(store.find("/a")->seq, 1u);
+  store.apply_remote(remote("/b", 1, 4), false, 0);
+  EXPECT_EQ(store.find("/b")->seq, 2u);
+  store.remove("/a", 0);
+  EXPECT_EQ(store.find("/a")->seq, 3u);
+  EXPECT_EQ(store.current_seq(), 3u);
+
+  store.apply_remote(remote("/b", 1, 4), false, 0);  // stale
+  auto conflict = make_set("/b", 1);
+  conflict.revision = 99;
+  store.apply_local(conflict, "s1", 0);  // refused
+  EXPECT_EQ(store.current_seq(), 3u);
+}
+
+TEST(ParamStore, ForEachMatchingFiltersBySinceAndTombstones) {
+  param_store store;
+  store.apply_local(make_set("/m/a", 1), "s1", 0);    // seq 1
+  store.apply_local(make_set("/m/b", 1), "s1", 0);    // seq 2
+  store.apply_local(make_set("/other", 1), "s1", 0);  // seq 3
+  store.remove("/m/a", 0);                            // seq 4
+  store.apply_local(make_set("/m/c/d", 1), "s1", 0);  // seq 5
+
+  EXPECT_EQ(matching(store, "/m/**", 0, false), (std::set<std::string>{"/m/b", "/m/c/d"}));
+  EXPECT_EQ(matching(store, "/m/**", 0, true), (std::set<std::string>{"/m/a", "/m/b", "/m/c/d"}));
+  EXPECT_EQ(matching(store, "/m/*", 0, true), (std::set<std::string>{"/m/a", "/m/b"}));
+  EXPECT_EQ(matching(store, "/m/**", 2, true), (std::set<std::string>{"/m/a", "/m/c/d"}));
+  EXPECT_EQ(matching(store, "/m/**", 5, true), std::set<std::string>{});
+  EXPECT_EQ(matching(store, "/**", 3, false), std::set<std::string>{"/m/c/d"});
+  // Exact addresses follow the same rules.
+  EXPECT_EQ(matching(store, "/m/b", 0, false), std::set<std::string>{"/m/b"});
+  EXPECT_EQ(matching(store, "/m/b", 2, false), std::set<std::string>{});
+  EXPECT_EQ(matching(store, "/m/a", 0, false), std::set<std::string>{});
+  EXPECT_EQ(matching(store, "/m/a", 3, true), std::set<std::string>{"/m/a"});
+}
+
+TEST(ParamStore, PurgeDropsOldTombstonesAndRecordsTheHorizon) {
+  param_store store;
+  store.apply_local(make_set("/a", 1), "s1", 0);  // seq 1
+  store.apply_local(make_set("/b", 1), "s1", 0);  // seq 2
+  store.remove("/a", 0);                          // seq 3
+  store.remove("/b", 0);                          // seq 4
+  store.purge_tombstones_before(4);
+  EXPECT_EQ(store.find("/a"), nullptr);
+  ASSERT_NE(store.find("/b"), nullptr);
+  EXPECT_EQ(store.tombstone_horizon(), 3u);
+  EXPECT_EQ(store.size(), 1u);
+}
+
+}  // namespace
+}  // namespace clasp::router
