@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct link_connect_failed {
 struct decoded_op {
   message msg;
   codec::qos quality = codec::qos::fire;
+  // True for an ERROR the router composed about an undecodable frame: the store
+  // sends it to the session (in order with other replies) instead of handling it.
+  bool reply_to_sender = false;
 };
 struct attach_session {
   session_id_t id = 0;
@@ -66,6 +70,17 @@ struct request_sync {
 struct routing_update {
   federation::routing_ptr table;
 };
+// State store -> persistence actor: what changed since the last batch.
+struct persist_batch {
+  std::shared_ptr<std::vector<std::pair<std::string, router::param_record>>> params;
+  std::map<std::string, router::change_seq_t> watermarks;
+};
+// Federation manager -> persistence actor: a peer's declared namespaces.
+struct persist_namespaces {
+  std::string router_id;
+  std::vector<std::string> patterns;
+};
+
 // State store -> link actor.
 struct sync_done {
   std::vector<std::string> patterns;
@@ -137,6 +152,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(clasp_actors, caf::first_custom_type_id)
   CLASP_ACTOR_MESSAGE(link_closed)
   CLASP_ACTOR_MESSAGE(redeclare)
   CLASP_ACTOR_MESSAGE(peer_status)
+  CLASP_ACTOR_MESSAGE(persist_batch)
+  CLASP_ACTOR_MESSAGE(persist_namespaces)
   CAF_ADD_ATOM(clasp_actors, clasp::actors, tick_atom, "tick")
   CAF_ADD_ATOM(clasp_actors, clasp::actors, shutdown_atom, "shutdown")
   CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_atom, "peers")
@@ -150,6 +167,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(clasp_actors, caf::first_custom_type_id)
   CAF_ADD_ATOM(clasp_actors, clasp::actors, active_atom, "active")
   CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_info_atom, "peerinfo")
   CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
+  CAF_ADD_ATOM(clasp_actors, clasp::actors, persist_atom, "persist")
 CAF_END_TYPE_ID_BLOCK(clasp_actors)
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::frames_in)
@@ -170,3 +188,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::upstream_attached)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_closed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::redeclare)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::peer_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_namespaces)

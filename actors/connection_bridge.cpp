@@ -42,7 +42,7 @@ void session_bridge::forward_to_store(transport::frame_batch& batch) {
       msg::error e;
       e.code = err.code;
       e.message = err.reason;
-      ops->push_back({message{std::move(e)}, codec::qos::fire});
+      ops->push_back({message{std::move(e)}, codec::qos::fire, true});
     }
   }
   caf::anon_send(store_, op_batch{session_id_, std::move(ops)});

@@ -77,6 +77,7 @@ void apply_json(server_options& o, const nlohmann::json& j, bool& federation_fea
   if (j.contains("tls_cert")) o.tls_cert = j["tls_cert"].get<std::string>();
   if (j.contains("tls_key")) o.tls_key = j["tls_key"].get<std::string>();
   if (j.contains("max_subscriptions")) o.node.max_subscriptions = j["max_subscriptions"].get<std::size_t>();
+  if (j.contains("state_db")) o.state_db = j["state_db"].get<std::string>();
   if (!j.contains("federation")) return;
   const auto& f = j["federation"];
   if (f.contains("mode")) mode = f["mode"].get<std::string>();
@@ -138,7 +139,8 @@ General:
   --max-subscriptions N        per session (default 1000; more gets ERROR 429)
   --tls-cert FILE --tls-key FILE   serve wss:// (PEM files)
   --config FILE                JSON config (keys: bind, port, name, features, log_level, tls_cert,
-                               tls_key, max_subscriptions, federation{mode, hub, namespaces,
+                               tls_key, max_subscriptions, state_db,
+                               federation{mode, hub, namespaces,
                                router_id, token, auto_reconnect, reconnect_delay_ms,
                                max_reconnect_delay_ms, max_reconnect_attempts, sync_interval_ms,
                                client_name}); flags given on the command line win
@@ -147,9 +149,11 @@ General:
   --actor-threads N            actor scheduler threads (default 2)
   --actor-scheduler POLICY     stealing (work stealing) or sharing (one shared queue; idle
                                threads sleep instead of polling) (default stealing)
-  --no-persistence             keep state in memory only (currently the only mode: state is not
-                               written to disk yet, so a restarted router recovers its owned
-                               state from its hub's replica)
+  --state-db PATH              persist params, revisions, tombstones, router id, sync watermarks
+                               and known peers in this SQLite file (WAL; changes are committed
+                               every 50 ms). Default: no file; state lives in memory and a
+                               restarted leaf recovers its owned state from its hub's replica.
+  --no-persistence             keep state in memory only (the default; overrides --state-db)
   --test-admin                 enable POST /admin/kill-links (fault-injection tests only)
 
 Federation (defaults from the clasp-federation seed):
@@ -158,7 +162,8 @@ Federation (defaults from the clasp-federation seed):
   --federation-hub URL         ws:// or wss:// URL of the hub (leaf; required)
   --federation-namespaces LIST namespaces this leaf owns; comma-separated and repeatable
                                (default "/**")
-  --federation-id ID           router id (default: a random UUID v4 per start)
+  --federation-id ID           router id (default: the one saved in the state database, else a
+                               random UUID v4)
   --federation-token TOKEN     shared token; "@FILE" reads it from FILE (default: none).
                                A hub with a token refuses peers without it (ERROR 300).
   --federation-reconnect-delay-ms N       first reconnect delay (default 5000); doubles per
@@ -183,6 +188,7 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
   bool federation_feature = false;
   std::string mode;
   bool namespaces_from_cli = false;
+  bool no_persistence = false;
   try {
     // A config file is read first so that command-line flags override it.
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
@@ -239,7 +245,9 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         if (o.actor_scheduler != "stealing" && o.actor_scheduler != "sharing")
           throw usage_error{"--actor-scheduler is stealing or sharing"};
       } else if (a == "--no-persistence") {
-        // State is in memory only today; accepted so scripts stay valid when persistence lands.
+        no_persistence = true;
+      } else if (a == "--state-db") {
+        o.state_db = value();
       } else if (a == "--test-admin") {
         o.node.test_admin = true;
       } else if (a == "--federation-mode") {
@@ -252,6 +260,7 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         for (auto& p : split_list(value())) fed.owned_namespaces.push_back(p);
       } else if (a == "--federation-id") {
         fed.router_id = value();
+        if (fed.router_id.empty()) throw usage_error{"--federation-id must not be empty"};
       } else if (a == "--federation-token") {
         fed.auth_token = read_token(value());
       } else if (a == "--federation-reconnect-delay-ms") {
@@ -291,7 +300,9 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
     if (fed.owned_namespaces.size() > 1000) throw usage_error{"at most 1000 namespace patterns"};
     if (o.tls_cert.empty() != o.tls_key.empty())
       throw usage_error{"--tls-cert and --tls-key go together"};
-    if (fed.router_id.empty()) fed.router_id = random_uuid_v4();
+    o.persistence = !o.state_db.empty() && !no_persistence;
+    o.router_id_given = !fed.router_id.empty();
+    if (fed.router_id.empty()) fed.router_id = random_uuid_v4();  // may be replaced by the saved one
   } catch (const usage_error& e) {
     result.exit_code = 2;
     result.output = "clasp server: " + e.what + "\nSee `clasp server --help`.\n";

@@ -19,7 +19,10 @@ struct server_options {
   unsigned io_threads = 1;
   unsigned actor_threads = 2;
   std::string actor_scheduler = "stealing";
+  bool persistence = false;  // on with --state-db
+  std::string state_db;
   actors::node_config node;
+  bool router_id_given = false;  // --federation-id (else a saved or random one)
 };
 
 struct parse_result {

@@ -16,6 +16,8 @@
 #include "actors/federation/federation_manager_actor.hpp"
 #include "actors/federation/reconnect_supervisor_actor.hpp"
 #include "actors/router/session_actor.hpp"
+#include "actors/router/persistence_actor.hpp"
+#include "actors/router/state_db.hpp"
 #include "actors/router/state_store_actor.hpp"
 #include "transport/server.hpp"
 
@@ -73,6 +75,17 @@ std::string mode_name(actors::federation_mode m) {
   }
 }
 
+// Until the actors exist (they need the state loaded, whose default file name
+// needs the bound port) accepted connections and HTTP requests wait here.
+struct ready_gate {
+  std::mutex mutex;
+  bool ready = false;
+  std::vector<transport::connection_ptr> waiting;
+  std::vector<std::function<void()>> waiting_http;
+  std::function<void(transport::connection_ptr)> accept;
+  std::function<void(const std::string&, const std::string&, std::function<void(transport::http_response)>)> http;
+};
+
 }  // namespace
 
 int run_router(const server_options& options) {
@@ -89,71 +102,39 @@ int run_router(const server_options& options) {
   spdlog::set_level(spdlog::level::from_str(options.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
-  auto node = std::make_shared<const actors::node_config>(options.node);
-  const auto& fed = node->federation;
+  actors::node_config node_settings = options.node;
+  auto& fed = node_settings.federation;
 
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::clasp_actors>();
   cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(options.actor_threads));
   cfg.set("scheduler.policy", options.actor_scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   cfg.set("logger.console", caf::atom("none"));
-  int exit_code = 0;
   {
     caf::actor_system sys{cfg};
     transport::io_runtime io(options.io_threads);
 
-    router::router_config rc;
-    rc.router_id = fed.router_id;
-    rc.server_name = node->server_name;
-    rc.max_subscriptions = node->max_subscriptions;
-    auto store = actors::spawn_state_store(sys, rc);
-    caf::actor manager;
-    caf::actor supervisor;
-    if (fed.mode != actors::federation_mode::off) {
-      manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces);
-      if (fed.mode == actors::federation_mode::leaf) {
-        actors::peer_link_deps deps{store, manager, {}, node, &io};
-        supervisor = actors::spawn_reconnect_supervisor(sys, deps);
-        caf::anon_send(manager, supervisor);
+    auto gate = std::make_shared<ready_gate>();
+    auto on_accept = [gate](transport::connection_ptr conn) {
+      std::unique_lock<std::mutex> lock(gate->mutex);
+      if (!gate->ready) {
+        gate->waiting.push_back(std::move(conn));
+        return;
       }
-    }
-
-    auto sessions = std::make_shared<session_registry>();
-    actors::session_deps session_deps{store, manager, node};
-    auto on_accept = [&sys, session_deps, sessions](transport::connection_ptr conn) {
-      sessions->add(actors::spawn_session(sys, session_deps, std::move(conn)));
+      auto accept = gate->accept;
+      lock.unlock();
+      accept(std::move(conn));
     };
-    const std::string mode = mode_name(fed.mode);
-    auto on_http = [&sys, store, manager, node, mode](const std::string& method, const std::string& target,
-                                                       std::function<void(transport::http_response)> reply) {
-      auto path = target.substr(0, target.find('?'));
-      if (method == "GET" && path == "/healthz") {
-        reply({200, "application/json",
-               nlohmann::json{{"status", "ok"}, {"router_id", node->federation.router_id}, {"mode", mode}}
-                   .dump()});
-      } else if (method == "GET" && path == "/federation/peers") {
-        if (!manager) {
-          reply({200, "application/json", "[]"});
-          return;
-        }
-        ask<std::string>(sys, manager, reply,
-                         [](std::string& json) { return transport::http_response{200, "application/json", json}; },
-                         actors::peers_atom_v);
-      } else if (method == "GET" && path == "/stats") {
-        ask<std::string>(sys, store, reply,
-                         [](std::string& json) { return transport::http_response{200, "application/json", json}; },
-                         actors::stats_atom_v);
-      } else if (method == "POST" && path == "/admin/kill-links" && node->test_admin && manager) {
-        ask<std::uint32_t>(
-            sys, manager, reply,
-            [](std::uint32_t& n) {
-              return transport::http_response{200, "application/json",
-                                              nlohmann::json{{"killed_inbound", n}}.dump()};
-            },
-            actors::kill_links_atom_v);
-      } else {
-        reply({404, "application/json", nlohmann::json{{"error", "not found: " + method + " " + path}}.dump()});
+    auto on_http = [gate](const std::string& method, const std::string& target,
+                          std::function<void(transport::http_response)> reply) {
+      std::unique_lock<std::mutex> lock(gate->mutex);
+      if (!gate->ready) {
+        gate->waiting_http.push_back([gate, method, target, reply] { gate->http(method, target, reply); });
+        return;
       }
+      auto http = gate->http;
+      lock.unlock();
+      http(method, target, std::move(reply));
     };
 
     std::unique_ptr<transport::server> server;
@@ -165,13 +146,106 @@ int run_router(const server_options& options) {
       server = std::make_unique<transport::server>(io, sc, on_accept, on_http);
     } catch (const std::exception& e) {
       spdlog::critical("cannot listen on {}:{}: {}", options.bind, options.port, e.what());
-      caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
-      if (manager) caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
-      if (supervisor) caf::anon_send(supervisor, actors::shutdown_atom_v);
-      if (supervisor) caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+      std::fprintf(stderr, "clasp server: cannot listen on %s:%u: %s\n", options.bind.c_str(),
+                   static_cast<unsigned>(options.port), e.what());
       io.stop();
       return 1;
     }
+
+    // Durable state: loaded before any actor runs.
+    std::shared_ptr<router::state_db> db;
+    std::shared_ptr<router::persisted_state> saved;
+    if (options.persistence) {
+      const std::string& path = options.state_db;
+      std::string error;
+      auto opened = router::state_db::open(path, error);
+      if (!opened) {
+        spdlog::critical("cannot open state database {}: {}", path, error);
+        std::fprintf(stderr, "clasp server: cannot open state database %s: %s\n"
+                             "(use --state-db PATH or --no-persistence)\n", path.c_str(), error.c_str());
+        server.reset();
+        io.stop();
+        return 1;
+      }
+      db = std::move(opened);
+      saved = std::make_shared<router::persisted_state>(db->load(&error));
+      if (!error.empty()) spdlog::error("state database {}: {}", path, error);
+      if (!options.router_id_given && !saved->router_id.empty()) fed.router_id = saved->router_id;
+      if (saved->router_id != fed.router_id) db->save_router_id(fed.router_id, &error);
+      spdlog::info("state database {}: {} params, {} known peers", path, saved->params.size(),
+                   saved->peer_namespaces.size());
+    }
+    auto node = std::make_shared<const actors::node_config>(node_settings);
+
+    caf::actor persistence;
+    if (db) persistence = actors::spawn_persistence(sys, db);
+    router::router_config rc;
+    rc.router_id = fed.router_id;
+    rc.server_name = node->server_name;
+    rc.max_subscriptions = node->max_subscriptions;
+    std::map<std::string, std::vector<std::string>> known_peers;
+    if (saved) known_peers = saved->peer_namespaces;
+    auto store = actors::spawn_state_store(sys, rc, saved, persistence);
+    saved.reset();
+    caf::actor manager;
+    caf::actor supervisor;
+    if (fed.mode != actors::federation_mode::off) {
+      manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces,
+                                                 std::move(known_peers), persistence);
+      if (fed.mode == actors::federation_mode::leaf) {
+        actors::peer_link_deps deps{store, manager, {}, node, &io};
+        supervisor = actors::spawn_reconnect_supervisor(sys, deps);
+        caf::anon_send(manager, supervisor);
+      }
+    }
+
+    auto sessions = std::make_shared<session_registry>();
+    actors::session_deps session_deps{store, manager, node};
+    const std::string mode = mode_name(fed.mode);
+    {
+      std::lock_guard<std::mutex> lock(gate->mutex);
+      gate->accept = [&sys, session_deps, sessions](transport::connection_ptr conn) {
+        sessions->add(actors::spawn_session(sys, session_deps, std::move(conn)));
+      };
+      gate->http = [&sys, store, manager, node, mode](const std::string& method, const std::string& target,
+                                                       std::function<void(transport::http_response)> reply) {
+        auto path = target.substr(0, target.find('?'));
+        if (method == "GET" && path == "/healthz") {
+          reply({200, "application/json",
+                 nlohmann::json{{"status", "ok"}, {"router_id", node->federation.router_id}, {"mode", mode}}
+                     .dump()});
+        } else if (method == "GET" && path == "/federation/peers") {
+          if (!manager) {
+            reply({200, "application/json", "[]"});
+            return;
+          }
+          ask<std::string>(sys, manager, reply,
+                           [](std::string& json) { return transport::http_response{200, "application/json", json}; },
+                           actors::peers_atom_v);
+        } else if (method == "GET" && path == "/stats") {
+          ask<std::string>(sys, store, reply,
+                           [](std::string& json) { return transport::http_response{200, "application/json", json}; },
+                           actors::stats_atom_v);
+        } else if (method == "POST" && path == "/admin/kill-links" && node->test_admin && manager) {
+          ask<std::uint32_t>(
+              sys, manager, reply,
+              [](std::uint32_t& n) {
+                return transport::http_response{200, "application/json",
+                                                nlohmann::json{{"killed_inbound", n}}.dump()};
+              },
+              actors::kill_links_atom_v);
+        } else {
+          reply({404, "application/json",
+                 nlohmann::json{{"error", "not found: " + method + " " + path}}.dump()});
+        }
+      };
+      gate->ready = true;
+      for (auto& conn : gate->waiting) gate->accept(std::move(conn));
+      gate->waiting.clear();
+      for (auto& request : gate->waiting_http) request();
+      gate->waiting_http.clear();
+    }
+
     std::printf("listening on %s://%s:%u (router_id=%s, mode=%s)\n",
                 options.tls_cert.empty() ? "ws" : "wss", options.bind.c_str(),
                 static_cast<unsigned>(server->port()), fed.router_id.c_str(), mode.c_str());
@@ -182,13 +256,18 @@ int run_router(const server_options& options) {
     sigwait(&signals, &sig);
     spdlog::info("signal {}: shutting down", sig);
 
-    // Stop accepting, say goodbye to every session, then end the actors.
+    // Stop accepting, say goodbye to every session, save, then end the actors.
     server->stop();
     if (supervisor) caf::anon_send(supervisor, actors::shutdown_atom_v);
     {
       caf::scoped_actor self{sys};
       self->request(store, std::chrono::seconds(2), actors::shutdown_atom_v)
           .receive([](std::uint64_t) {}, [](caf::error&) {});
+      if (persistence)
+        self->request(persistence, std::chrono::seconds(10), actors::shutdown_atom_v)
+            .receive([](bool) {}, [](caf::error& err) {
+              spdlog::error("final save did not complete: {}", caf::to_string(err));
+            });
       // Give close frames a moment to leave: wait until the store has no session, bounded.
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
       while (std::chrono::steady_clock::now() < deadline) {
@@ -203,12 +282,13 @@ int run_router(const server_options& options) {
     sessions->kill_all();
     if (supervisor) caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     if (manager) caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
+    if (persistence) caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
     server.reset();
     io.stop();
   }
   spdlog::info("stopped");
-  return exit_code;
+  return 0;
 }
 
 }  // namespace clasp::app

@@ -19,6 +19,7 @@ struct manager_state {
   std::unique_ptr<federation::namespace_registry> registry;
   caf::actor store;
   caf::actor supervisor;
+  caf::actor persistence;
   std::map<session_id_t, caf::actor> inbound;  // link -> session actor
   std::map<std::string, peer_status> peers;    // by key
   static inline const char* name = "federation_manager";
@@ -47,10 +48,14 @@ nlohmann::json to_json(const peer_status& p) {
 }
 
 caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::string self_id,
-                               std::vector<std::string> own) {
+                               std::vector<std::string> own,
+                               std::map<std::string, std::vector<std::string>> known_peers,
+                               caf::actor persistence) {
   self->state.store = std::move(store);
+  self->state.persistence = std::move(persistence);
   self->state.registry =
       std::make_unique<federation::namespace_registry>(std::move(self_id), std::move(own));
+  for (const auto& [router_id, patterns] : known_peers) self->state.registry->remember(router_id, patterns);
   publish_routing(self);
   return {
       [=](declare_request& req) -> declare_reply {
@@ -71,6 +76,7 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
           }
         }
         st.inbound[req.link] = req.session;
+        if (st.persistence) self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
         self->send(st.store, mark_link{req.link, req.router_id});
         publish_routing(self);
         redeclare_all(self, req.link);
@@ -79,6 +85,8 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
       [=](upstream_declared& u) -> bool {
         auto& st = self->state;
         st.registry->declare_upstream(u.router_id, u.link, u.patterns);
+        if (st.persistence && !u.patterns.empty())
+          self->send(st.persistence, persist_namespaces{u.router_id, u.patterns});
         self->send(st.store, mark_link{u.link, u.router_id});
         publish_routing(self);
         redeclare_all(self, 0);
@@ -164,8 +172,11 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
 }  // namespace
 
 caf::actor spawn_federation_manager(caf::actor_system& sys, caf::actor store, std::string self_id,
-                                    std::vector<std::string> own_namespaces) {
-  return sys.spawn(manager_behavior, std::move(store), std::move(self_id), std::move(own_namespaces));
+                                    std::vector<std::string> own_namespaces,
+                                    std::map<std::string, std::vector<std::string>> known_peers,
+                                    caf::actor persistence) {
+  return sys.spawn(manager_behavior, std::move(store), std::move(self_id), std::move(own_namespaces),
+                   std::move(known_peers), std::move(persistence));
 }
 
 }  // namespace clasp::actors

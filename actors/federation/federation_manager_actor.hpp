@@ -4,6 +4,7 @@
 // (active_peers, peer_count, peer_info, should_forward, peers_for_address).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,11 @@
 
 namespace clasp::actors {
 
+// `known_peers` (router id -> namespaces) come from persistence; `persistence`
+// (may be null) is told every accepted declaration.
 caf::actor spawn_federation_manager(caf::actor_system& sys, caf::actor store, std::string self_id,
-                                    std::vector<std::string> own_namespaces);
+                                    std::vector<std::string> own_namespaces,
+                                    std::map<std::string, std::vector<std::string>> known_peers = {},
+                                    caf::actor persistence = {});
 
 }  // namespace clasp::actors

@@ -20,13 +20,16 @@ std::optional<declaration_error> namespace_registry::declare_inbound(
     return declaration_error{400, "too many namespace patterns: " + std::to_string(patterns.size()) +
                                       " (limit " + std::to_string(max_federation_patterns) + ")"};
   for (const auto& p : patterns)
-    if (!is_valid_pattern(p)) return declaration_error{400, "invalid namespace pattern '" + p + "'"};
+    if (p.size() > 1024 || !is_valid_pattern(p))
+      return declaration_error{400, "invalid namespace pattern '" + p.substr(0, 200) + "'"};
   for (const auto& p : patterns) {
     for (const auto& mine : own_)
       if (patterns_overlap(p, mine))
         return declaration_error{403, "namespace '" + p + "' overlaps this router's own '" + mine + "'"};
     for (const auto& [other_id, other] : peers_) {
-      if (other_id == router_id || other.link == 0) continue;  // same router reconnecting, or gone
+      // Not a conflict: the same router reconnecting, a peer that is gone, or
+      // this very link re-declaring under a new id.
+      if (other_id == router_id || other.link == 0 || other.link == link) continue;
       for (const auto& theirs : other.namespaces)
         if (patterns_overlap(p, theirs))
           return declaration_error{403, "namespace '" + p + "' overlaps '" + theirs +
@@ -44,11 +47,22 @@ std::optional<declaration_error> namespace_registry::declare_inbound(
   return std::nullopt;
 }
 
+void namespace_registry::remember(const std::string& router_id,
+                                  const std::vector<std::string>& patterns) {
+  if (router_id.empty() || router_id == self_id_ || peers_.count(router_id)) return;
+  auto& entry = peers_[router_id];
+  entry.router_id = router_id;
+  entry.namespaces = patterns;
+  entry.link = 0;
+  entry.inbound = true;
+}
+
 void namespace_registry::declare_upstream(const std::string& router_id, link_id_t link,
                                           const std::vector<std::string>& patterns) {
   // The link may have been known under a provisional id until now.
   for (auto it = upstream_.begin(); it != upstream_.end();)
     it = (it->second.link == link && it->first != router_id) ? upstream_.erase(it) : std::next(it);
+  peers_.erase(router_id);  // a remembered entry for the same router is superseded
   auto& up = upstream_[router_id];
   up.link = link;
   up.namespaces.clear();

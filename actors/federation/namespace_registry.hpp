@@ -30,6 +30,10 @@ class namespace_registry {
   std::optional<declaration_error> declare_inbound(const std::string& router_id, link_id_t link,
                                                    const std::vector<std::string>& patterns);
 
+  // A peer known from an earlier run (persistence): its namespaces are
+  // remembered but unreachable until it connects again.
+  void remember(const std::string& router_id, const std::vector<std::string>& patterns);
+
   // The router we connected to told us what is reachable through it (leaf side).
   void declare_upstream(const std::string& router_id, link_id_t link,
                         const std::vector<std::string>& patterns);

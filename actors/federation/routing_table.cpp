@@ -8,8 +8,14 @@ namespace clasp::federation {
 owner_lookup routing_table::owner_of(std::string_view address) const {
   for (const auto& p : own)
     if (pattern_matches(p, address)) return {owner_kind::self, nullptr};
-  for (const auto& r : remote)
-    if (pattern_matches(r.pattern, address)) return {owner_kind::remote, &r};
+  // A reachable owner wins over a remembered, disconnected one.
+  const remote_namespace* unreachable = nullptr;
+  for (const auto& r : remote) {
+    if (!pattern_matches(r.pattern, address)) continue;
+    if (r.via != 0) return {owner_kind::remote, &r};
+    if (!unreachable) unreachable = &r;
+  }
+  if (unreachable) return {owner_kind::remote, unreachable};
   return {};
 }
 

@@ -1,6 +1,8 @@
 // Param table rules: revisions, conditional writes, locks, TTL and tombstones.
 #include "actors/router/param_store.hpp"
 
+#include <algorithm>
+
 #include "messages/address.hpp"
 
 namespace clasp::router {
@@ -46,6 +48,8 @@ set_outcome param_store::apply_local(const msg::set& set, std::string_view write
   rec.writer.assign(writer.data(), writer.size());
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
+  rec.written_here = true;
+  if (track_) changed_.push_back(it->first);
   if (set.lock) {
     out.lock_changed = rec.lock_holder != writer;
     rec.lock_holder.assign(writer.data(), writer.size());
@@ -88,16 +92,28 @@ bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::ui
   if (!tombstone && (inserted || rec.tombstone)) ++live_;
   if (tombstone && !inserted && !rec.tombstone) --live_;
   rec.tombstone = tombstone;
+  rec.written_here = false;
   rec.val = tombstone ? value{} : entry.val;
   rec.revision = entry.revision;
   rec.writer = entry.writer.value_or(std::string{});
   rec.timestamp_us = entry.timestamp.value_or(now_us);
   rec.seq = ++seq_;
+  if (track_) changed_.push_back(it->first);
   // Replicas never expire on their own: the owner decides and sends a tombstone.
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
   rec.sliding_ttl_s = 0;
   return true;
+}
+
+revision_t param_store::renumber_above(const std::string& address, revision_t seen,
+                                       std::uint64_t now_us) {
+  auto& rec = params_[address];
+  rec.revision = seen + 1;
+  rec.timestamp_us = now_us;
+  rec.seq = ++seq_;
+  if (track_) changed_.push_back(address);
+  return rec.revision;
 }
 
 std::optional<revision_t> param_store::remove(const std::string& address, std::uint64_t now_us) {
@@ -109,12 +125,36 @@ std::optional<revision_t> param_store::remove(const std::string& address, std::u
   rec.revision += 1;
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
+  if (track_) changed_.push_back(it->first);
   rec.lock_holder.clear();
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
   rec.sliding_ttl_s = 0;
   --live_;
   return rec.revision;
+}
+
+std::vector<std::string> param_store::take_changed() {
+  std::vector<std::string> out;
+  out.swap(changed_);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void param_store::restore(const std::string& address, param_record rec) {
+  rec.lock_holder.clear();
+  rec.written_here = false;
+  auto [it, inserted] = params_.insert_or_assign(address, std::move(rec));
+  (void)inserted;
+  const auto& r = it->second;
+  if (!r.tombstone) ++live_;
+  if (r.expires_at_us != 0) ++ttl_armed_;
+  if (r.seq > seq_) seq_ = r.seq;
+}
+
+void param_store::start_sequence_at(change_seq_t seq) {
+  if (seq > seq_) seq_ = seq;
 }
 
 void param_store::release_locks(std::string_view holder) {

@@ -27,6 +27,7 @@ struct param_record {
   std::uint64_t timestamp_us = 0;  // when the value was last changed
   change_seq_t seq = 0;
   bool tombstone = false;         // removed (expired); kept so removals sync too
+  bool written_here = false;      // set by a write this router accepted as owner since it started
   std::string lock_holder;        // session id; empty = unlocked
   std::uint64_t expires_at_us = 0;  // 0 = never
   std::uint32_t sliding_ttl_s = 0;  // re-armed on each update when non-zero
@@ -52,6 +53,11 @@ class param_store {
   // what is held (tombstones included). Returns true if applied.
   bool apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us);
 
+  // The owner learns that a replica holds `seen` for an address it wrote since
+  // it started (it restarted without its state): its own value stays and is
+  // renumbered above `seen`, so every replica takes it. Returns the new revision.
+  revision_t renumber_above(const std::string& address, revision_t seen, std::uint64_t now_us);
+
   // Removes a param as its owner (TTL expiry): leaves a tombstone with the next revision.
   // Returns the tombstone's revision, or nothing if the address held no live param.
   std::optional<revision_t> remove(const std::string& address, std::uint64_t now_us);
@@ -73,6 +79,15 @@ class param_store {
   // Drops tombstones older than `horizon_seq` (bounded memory); records the horizon.
   void purge_tombstones_before(change_seq_t horizon_seq);
 
+  // Persistence support: what changed since the last take (addresses, each
+  // once), and bulk restore of what a previous run saved.
+  void track_changes(bool on) { track_ = on; }
+  std::vector<std::string> take_changed();
+  void restore(const std::string& address, param_record rec);
+  // Change sequence numbers continue from here (never go back).
+  void start_sequence_at(change_seq_t seq);
+  void restore_tombstone_horizon(change_seq_t h) { tombstone_horizon_ = h; }
+
   change_seq_t current_seq() const { return seq_; }
   change_seq_t tombstone_horizon() const { return tombstone_horizon_; }
   std::size_t live_count() const { return live_; }
@@ -86,6 +101,8 @@ class param_store {
   change_seq_t tombstone_horizon_ = 0;
   std::size_t live_ = 0;
   std::size_t ttl_armed_ = 0;  // how many records carry an expiry (skip scans when 0)
+  bool track_ = false;
+  std::vector<std::string> changed_;  // may repeat an address; take_changed() de-duplicates
 };
 
 }  // namespace clasp::router

@@ -15,6 +15,14 @@ namespace {
 bool wants_reply(codec::qos q) { return q != codec::qos::fire; }
 }  // namespace
 
+bool acceptable_address(const std::string& address) {
+  return address.size() <= max_address_bytes && is_valid_address(address);
+}
+
+bool acceptable_pattern(const std::string& pattern) {
+  return pattern.size() <= max_address_bytes && is_valid_pattern(pattern);
+}
+
 transport::frame_ptr make_frame(const message& m, codec::qos q) {
   auto out = std::make_shared<std::string>();
   codec::encode_options opts;
@@ -36,7 +44,34 @@ bool is_tombstone_set(const msg::set& m) {
 }
 
 router_core::router_core(router_config config)
-    : config_(std::move(config)), routing_(std::make_shared<federation::routing_table>()) {}
+    : config_(std::move(config)), routing_(std::make_shared<federation::routing_table>()) {
+  // Change sequence numbers start at the wall clock in microseconds, so a
+  // router that restarted without its state still numbers every change above
+  // any watermark a peer kept from its previous run.
+  params_.start_sequence_at(now_us());
+}
+
+void router_core::restore(std::vector<std::pair<std::string, param_record>> params,
+                          std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
+                          change_seq_t tombstone_horizon) {
+  for (auto& [address, rec] : params) params_.restore(address, std::move(rec));
+  params_.start_sequence_at(change_seq);
+  params_.restore_tombstone_horizon(tombstone_horizon);
+  watermarks_ = std::move(watermarks);
+}
+
+std::vector<std::pair<std::string, param_record>> router_core::take_changed_params() {
+  std::vector<std::pair<std::string, param_record>> out;
+  for (auto& address : params_.take_changed())
+    if (auto rec = params_.find(address)) out.emplace_back(std::move(address), *rec);
+  return out;
+}
+
+std::map<std::string, change_seq_t> router_core::take_changed_watermarks() {
+  std::map<std::string, change_seq_t> out;
+  out.swap(changed_watermarks_);
+  return out;
+}
 
 std::uint64_t router_core::now_us() const {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -174,7 +209,7 @@ void router_core::handle(session_id_t from, const message& m, codec::qos q) {
 }
 
 void router_core::on_set(session_info& s, const msg::set& m, codec::qos q) {
-  if (!is_valid_address(m.address)) {
+  if (!acceptable_address(m.address)) {
     send_error(s.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
   }
@@ -253,7 +288,7 @@ void router_core::fan_out_publish(const msg::publish& m, session_id_t origin_lin
 }
 
 void router_core::on_publish(session_info& s, const msg::publish& m, codec::qos q) {
-  if (!is_valid_address(m.address)) {
+  if (!acceptable_address(m.address)) {
     send_error(s.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
   }
@@ -267,7 +302,7 @@ void router_core::on_publish(session_info& s, const msg::publish& m, codec::qos 
 }
 
 void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::qos q) {
-  if (!is_valid_pattern(m.pattern)) {
+  if (!acceptable_pattern(m.pattern)) {
     msg::error e;
     e.code = error_code::pattern_error;
     e.message = "invalid pattern '" + m.pattern + "'";
@@ -277,7 +312,7 @@ void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::
     send_frame(s, make_frame(e));
     return;
   }
-  if (subs_.count(s.id) >= config_.max_subscriptions) {
+  if (subs_.count(s.id) >= config_.max_subscriptions && !subs_.has(s.id, m.id)) {
     msg::error e;
     e.code = error_code::too_many_subscriptions;
     e.message = "too many subscriptions: limit is " + std::to_string(config_.max_subscriptions) +
@@ -306,7 +341,7 @@ void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::
 }
 
 void router_core::on_get(session_info& s, const msg::get& m) {
-  if (!is_valid_address(m.address)) {
+  if (!acceptable_address(m.address)) {
     send_error(s.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
   }
@@ -326,7 +361,7 @@ void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q)
   std::map<std::string, revision_t> expected;  // revision each address would have
   for (const auto& inner : m.messages) {
     if (auto set = std::get_if<msg::set>(&inner.body)) {
-      if (!is_valid_address(set->address)) {
+      if (!acceptable_address(set->address)) {
         send_error(s.id, error_code::invalid_address,
                    "bundle refused: invalid address '" + set->address + "'", set->address);
         return;
@@ -345,7 +380,8 @@ void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q)
           send_error(s.id, out.error, "bundle refused: " + out.error_text, set->address);
           return;
         }
-        const param_record* rec = params_.find_live(set->address);
+        // Revisions continue past a tombstone, so predict from any record.
+        const param_record* rec = params_.find(set->address);
         expected[set->address] = (rec ? rec->revision : 0) + 1;
       } else {
         if (set->revision && *set->revision != it->second) {
@@ -356,7 +392,7 @@ void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q)
         it->second += 1;
       }
     } else if (auto pub = std::get_if<msg::publish>(&inner.body)) {
-      if (!is_valid_address(pub->address)) {
+      if (!acceptable_address(pub->address)) {
         send_error(s.id, error_code::invalid_address,
                    "bundle refused: invalid address '" + pub->address + "'", pub->address);
         return;
@@ -373,7 +409,7 @@ void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q)
 }
 
 void router_core::on_query(session_info& s, const msg::query& m) {
-  if (!is_valid_pattern(m.pattern)) {
+  if (!acceptable_pattern(m.pattern)) {
     send_error(s.id, error_code::pattern_error, "invalid pattern '" + m.pattern + "'", m.pattern);
     return;
   }
@@ -411,7 +447,7 @@ void router_core::on_query(session_info& s, const msg::query& m) {
 
 void router_core::on_announce(session_info& s, const msg::announce& m, codec::qos q) {
   for (const auto& def : m.signals) {
-    if (!is_valid_address(def.address)) {
+    if (!acceptable_address(def.address)) {
       send_error(s.id, error_code::invalid_address, "invalid address '" + def.address + "'", def.address);
       return;
     }

@@ -81,6 +81,15 @@ class router_core {
   // Closes every session's connection with a close frame (router shutdown).
   void close_all(std::uint16_t ws_code, const std::string& reason);
 
+  // Persistence: load what a previous run saved; report what changed since the
+  // last call (params with their current record, and sync watermarks).
+  void restore(std::vector<std::pair<std::string, param_record>> params,
+               std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
+               change_seq_t tombstone_horizon);
+  void track_changes(bool on) { params_.track_changes(on); track_watermarks_ = on; }
+  std::vector<std::pair<std::string, param_record>> take_changed_params();
+  std::map<std::string, change_seq_t> take_changed_watermarks();
+
   const param_store& params() const { return params_; }
   const router_counters& counters() const { return counters_; }
   std::size_t session_count() const { return sessions_.size(); }
@@ -145,10 +154,18 @@ class router_core {
   federation::routing_ptr routing_;
   std::unordered_map<session_id_t, std::deque<pending_forward>> forwards_;  // by link
   std::map<std::string, change_seq_t> watermarks_;  // router id -> its seq we last synced to
+  bool track_watermarks_ = false;
+  std::map<std::string, change_seq_t> changed_watermarks_;
   std::map<std::string, signal_definition> announced_;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
 };
+
+// Router-level limits on top of the syntax rules: long patterns make matching
+// and coverage checks expensive, and nothing legitimate needs them.
+constexpr std::size_t max_address_bytes = 1024;
+bool acceptable_address(const std::string& address);
+bool acceptable_pattern(const std::string& pattern);
 
 // Encodes one message as a shared frame (never over the payload limit for the
 // messages the router builds itself; oversized ones become nullptr).

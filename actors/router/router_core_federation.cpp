@@ -12,7 +12,7 @@ namespace clasp::router {
 using federation::owner_kind;
 
 void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos q) {
-  if (!is_valid_address(m.address)) {
+  if (!acceptable_address(m.address)) {
     send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
   }
@@ -47,6 +47,16 @@ void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos 
     }
     fan_out_param(m.address, *params_.find(m.address), link.id);
     ack(link, q, m.address, out.revision);
+    return;
+  }
+  if (owner.kind == owner_kind::self && is_tombstone_set(m) && m.revision) {
+    // Our own removal coming back from a replica's memory (we restarted without
+    // state): keep it unless we wrote the address since.
+    const param_record* mine = params_.find(m.address);
+    if (!(mine && mine->written_here)) {
+      param_entry entry{m.address, value{}, *m.revision, link.link_router, std::nullopt};
+      params_.apply_remote(entry, true, now);
+    }
     return;
   }
   if (owner.kind == owner_kind::self) {
@@ -156,7 +166,7 @@ void router_core::fail_stale_forwards(std::uint64_t now) {
 }
 
 void router_core::on_link_publish(session_info& link, const msg::publish& m) {
-  if (!is_valid_address(m.address)) {
+  if (!acceptable_address(m.address)) {
     send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
   }
@@ -167,13 +177,23 @@ void router_core::on_link_publish(session_info& link, const msg::publish& m) {
 void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
   const auto now = now_us();
   for (const auto& p : m.params) {
-    if (!is_valid_address(p.address)) continue;
+    if (!acceptable_address(p.address)) continue;
     auto owner = routing_->owner_of(p.address);
     // Accept state for namespaces the link leads to, and our own state coming
     // back from a replica (we restarted and lost it).
     bool from_owner_side = (owner.kind == owner_kind::remote && owner.ns->via == link.id) ||
                            (owner.kind == owner_kind::none && link.role == session_role::upstream);
     if (!from_owner_side && owner.kind != owner_kind::self) continue;
+    if (owner.kind == owner_kind::self) {
+      const param_record* mine = params_.find(p.address);
+      if (mine && mine->written_here && p.revision >= mine->revision) {
+        // We restarted without our state and already took new writes: ours
+        // win and are renumbered above what the replica kept.
+        params_.renumber_above(p.address, p.revision, now);
+        fan_out_param(p.address, *params_.find(p.address), 0);
+        continue;
+      }
+    }
     param_entry entry = p;
     if (!entry.writer) entry.writer = link.link_router;
     if (params_.apply_remote(entry, false, now)) {
@@ -195,7 +215,7 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
         return;
       }
       for (const auto& p : m.patterns) {
-        if (!is_valid_pattern(p) || !federation::routing_table::covers(*view, p)) {
+        if (!acceptable_pattern(p) || !federation::routing_table::covers(*view, p)) {
           send_error(link.id, error_code::federation_refused,
                      "RequestSync for '" + p + "' refused: not covered by the peer's namespaces", p);
           return;
@@ -205,7 +225,10 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
       return;
     }
     case federation_op::sync_complete: {
-      if (m.since_revision) watermarks_[link.link_router] = *m.since_revision;
+      if (m.since_revision) {
+        watermarks_[link.link_router] = *m.since_revision;
+        if (track_watermarks_) changed_watermarks_[link.link_router] = *m.since_revision;
+      }
       if (on_sync_complete) on_sync_complete(link.id, m);
       return;
     }
@@ -231,7 +254,7 @@ void router_core::on_revision_vector(session_info& link, const msg::federation_s
   std::vector<param_entry> newer;
   std::vector<std::pair<std::string, revision_t>> removed;
   for (const auto& [address, rev] : m.revisions) {
-    if (!is_valid_address(address) || !federation::routing_table::interested(*view, address)) continue;
+    if (!acceptable_address(address) || !federation::routing_table::interested(*view, address)) continue;
     const param_record* rec = params_.find(address);
     if (!rec || rec->revision <= rev) continue;
     if (rec->tombstone)

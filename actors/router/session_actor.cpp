@@ -175,7 +175,7 @@ void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch>
       e.message = err.reason;
       // Send through the store so it is ordered after replies still being computed.
       ops = std::make_shared<std::vector<decoded_op>>();
-      ops->push_back({message{e}, codec::qos::fire});
+      ops->push_back({message{e}, codec::qos::fire, true});
       self->send(st.store, op_batch{st.id, std::move(ops)});
       ops.reset();
       continue;

@@ -14,10 +14,12 @@ namespace clasp::actors {
 namespace {
 
 constexpr auto tick_interval = std::chrono::milliseconds(200);
+constexpr auto persist_interval = std::chrono::milliseconds(50);
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
   std::unordered_map<session_id_t, caf::actor> owners;  // link actors to tell about sync completion
+  caf::actor persistence;
   static inline const char* name = "state_store";
 };
 
@@ -27,8 +29,27 @@ std::uint64_t wall_now_us() {
                                         .count());
 }
 
-caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::router_config config) {
+void persist_changes(caf::stateful_actor<store_state>* self) {
+  auto& st = self->state;
+  if (!st.persistence) return;
+  auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
+      st.core->take_changed_params());
+  auto watermarks = st.core->take_changed_watermarks();
+  if (params->empty() && watermarks.empty()) return;
+  self->send(st.persistence, persist_batch{std::move(params), std::move(watermarks)});
+}
+
+caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::router_config config,
+                             std::shared_ptr<router::persisted_state> saved, caf::actor persistence) {
   self->state.core = std::make_unique<router::router_core>(std::move(config));
+  if (saved)
+    self->state.core->restore(std::move(saved->params), std::move(saved->watermarks),
+                              saved->change_seq, saved->tombstone_horizon);
+  self->state.persistence = std::move(persistence);
+  if (self->state.persistence) {
+    self->state.core->track_changes(true);
+    self->delayed_send(self, persist_interval, persist_atom_v);
+  }
   self->state.core->on_sync_complete = [self](session_id_t link, const msg::federation_sync& m) {
     auto it = self->state.owners.find(link);
     if (it != self->state.owners.end()) self->send(it->second, sync_done{m.patterns});
@@ -45,7 +66,12 @@ caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::rou
       },
       [=](const op_batch& b) {
         auto& core = *self->state.core;
-        for (const auto& op : *b.ops) core.handle(b.id, op.msg, op.quality);
+        for (const auto& op : *b.ops) {
+          if (op.reply_to_sender)
+            core.send_to(b.id, op.msg);
+          else
+            core.handle(b.id, op.msg, op.quality);
+        }
       },
       [=](mark_link& m) { self->state.core->mark_link(m.id, std::move(m.router_id)); },
       [=](routing_update& u) { self->state.core->set_routing(std::move(u.table)); },
@@ -56,7 +82,12 @@ caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::rou
         self->state.core->fail_stale_forwards(now);
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
+      [=](persist_atom) {
+        persist_changes(self);
+        self->delayed_send(self, persist_interval, persist_atom_v);
+      },
       [=](shutdown_atom) -> std::uint64_t {
+        persist_changes(self);
         self->state.core->close_all(1001, "router shutting down");
         return self->state.core->session_count();
       },
@@ -79,8 +110,9 @@ caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::rou
 
 }  // namespace
 
-caf::actor spawn_state_store(caf::actor_system& sys, router::router_config config) {
-  return sys.spawn(store_behavior, std::move(config));
+caf::actor spawn_state_store(caf::actor_system& sys, router::router_config config,
+                             std::shared_ptr<router::persisted_state> saved, caf::actor persistence) {
+  return sys.spawn(store_behavior, std::move(config), std::move(saved), std::move(persistence));
 }
 
 }  // namespace clasp::actors

@@ -95,6 +95,20 @@ void subscription_table::remove_session(session_id_t session) {
   per_session_.erase(session);
 }
 
+bool subscription_table::has(session_id_t session, std::uint32_t id) const {
+  auto in = [&](const std::vector<subscription>& vec) {
+    for (const auto& s : vec)
+      if (s.session == session && s.id == id) return true;
+    return false;
+  };
+  if (count(session) == 0) return false;
+  for (const auto& [key, vec] : exact_)
+    if (in(vec)) return true;
+  for (const auto& [key, vec] : by_first_segment_)
+    if (in(vec)) return true;
+  return in(leading_wildcard_);
+}
+
 std::size_t subscription_table::count(session_id_t session) const {
   auto it = per_session_.find(session);
   return it == per_session_.end() ? 0 : it->second;

@@ -1,0 +1,62 @@
+// Persistence actor: stage what arrives, commit in one transaction per batch.
+#include "actors/router/persistence_actor.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/actor_types.hpp"
+#include "actors/router/state_db.hpp"
+
+namespace clasp::actors {
+
+namespace {
+
+struct persistence_state {
+  std::shared_ptr<router::state_db> db;
+  std::uint64_t commits = 0;
+  bool warned = false;
+  static inline const char* name = "persistence";
+};
+
+using persistence_actor = caf::stateful_actor<persistence_state>;
+
+void commit(persistence_actor* self) {
+  auto& st = self->state;
+  std::string error;
+  if (st.db->commit(&error)) {
+    ++st.commits;
+    st.warned = false;
+  } else if (!st.warned) {
+    // Staged changes are kept and retried with the next batch.
+    spdlog::error("persistence: commit to {} failed: {}", st.db->path(), error);
+    st.warned = true;
+  }
+}
+
+caf::behavior persistence_behavior(persistence_actor* self, std::shared_ptr<router::state_db> db) {
+  self->state.db = std::move(db);
+  return {
+      [=](persist_batch& batch) {
+        auto& db = *self->state.db;
+        for (const auto& [address, rec] : *batch.params) db.stage_param(address, rec);
+        for (const auto& [router_id, seq] : batch.watermarks) db.stage_watermark(router_id, seq);
+        commit(self);
+      },
+      [=](persist_namespaces& ns) {
+        self->state.db->stage_peer_namespaces(ns.router_id, ns.patterns);
+        commit(self);
+      },
+      [=](shutdown_atom) -> bool {
+        commit(self);
+        return true;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_persistence(caf::actor_system& sys, std::shared_ptr<router::state_db> db) {
+  return sys.spawn(persistence_behavior, std::move(db));
+}
+
+}  // namespace clasp::actors
