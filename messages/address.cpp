@@ -86,7 +86,17 @@ constexpr std::size_t max_cells = std::size_t{1} << 22;
 
 }  // namespace
 
-bool is_valid_address(std::string_view address) { return validate(address, false); }
+bool is_valid_address(std::string_view address) {
+  // One pass, no searching: this runs for every SET and PUBLISH.
+  const std::size_t n = address.size();
+  if (n == 0 || address[0] != '/') return false;
+  for (std::size_t i = 1; i < n; ++i) {
+    const char c = address[i];
+    if (c == '*') return false;
+    if (c == '/' && address[i - 1] == '/') return false;  // empty segment before the end
+  }
+  return true;
+}
 
 bool is_valid_pattern(std::string_view pattern) { return validate(pattern, true); }
 

@@ -68,6 +68,12 @@ struct encode_options {
 bool encode_frame(const message& m, const encode_options& opts, std::string& out,
                   std::string* why = nullptr);
 
+// A SET frame straight from its parts (the router's fan-out path: nothing is
+// copied into a message first). Same bytes as encode_frame(msg::set{...}).
+// The address starts at byte 8 of the frame when there is no timestamp.
+bool encode_set_frame(std::string_view address, const value& v, std::optional<revision_t> revision,
+                      const encode_options& opts, std::string& out);
+
 // Convenience: a frame in a fresh string, or std::nullopt when too large.
 std::optional<std::string> encode_frame(const message& m, const encode_options& opts = {});
 

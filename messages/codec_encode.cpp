@@ -351,6 +351,42 @@ bool encode_frame(const message& m, const encode_options& opts, std::string& out
   return true;
 }
 
+namespace {
+// A SET built from its parts, for the router's fan-out: no message is built.
+template <class S>
+void put_set_parts(S& s, std::string_view address, const value& v, std::optional<revision_t> rev) {
+  s.u8(0x21);
+  std::uint8_t flags = code(v.wire_type()) & 0x0F;
+  if (rev) flags |= 0x80;
+  s.u8(flags);
+  s.str(address);
+  put_value_data(s, v);
+  if (rev) s.u64(*rev);
+}
+}  // namespace
+
+bool encode_set_frame(std::string_view address, const value& v, std::optional<revision_t> revision,
+                      const encode_options& opts, std::string& out) {
+  size_sink size;
+  put_set_parts(size, address, v, revision);
+  const std::size_t n = size.size();
+  if (n > max_payload) return false;
+  const std::size_t header = opts.timestamp ? header_size_with_timestamp : header_size;
+  const std::size_t start = out.size();
+  out.resize(start + header + n);
+  write_sink w(out.data() + start);
+  w.u8(magic);
+  std::uint8_t flags = static_cast<std::uint8_t>((static_cast<unsigned>(opts.quality) & 0x03) << 6);
+  if (opts.timestamp) flags |= 0x20;
+  flags |= 0x01;
+  w.u8(flags);
+  w.u16(static_cast<std::uint16_t>(n));
+  if (opts.timestamp) w.u64(*opts.timestamp);
+  put_set_parts(w, address, v, revision);
+  check_written(w.position(), out.data() + out.size());
+  return true;
+}
+
 std::optional<std::string> encode_frame(const message& m, const encode_options& opts) {
   std::string out;
   if (!encode_frame(m, opts, out)) return std::nullopt;

@@ -66,6 +66,8 @@ class connection {
 
   // Queues one frame (one WebSocket binary message). Writes are batched: all
   // frames queued before the socket is ready go out in one write.
+  // `coalesce_key` is not copied: it must stay valid as long as `frame` does
+  // (the router passes a view of the address inside the frame's own bytes).
   virtual void send(frame_ptr frame, send_class cls = send_class::control,
                     std::string_view coalesce_key = {}) = 0;
 

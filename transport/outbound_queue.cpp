@@ -18,12 +18,17 @@ outbound_queue::verdict outbound_queue::push(frame_ptr frame, send_class cls,
     }
     if (cls == send_class::param && !coalesce_key.empty()) {
       if (!index_valid_) build_index();
-      auto found = index_.find(std::string(coalesce_key));
+      auto found = index_.find(coalesce_key);
       if (found != index_.end()) {
-        // Replace the older update in place: it keeps its queue position.
-        entry& older = entries_[found->second - head_seq_];
+        // Replace the older update in place: it keeps its queue position. The
+        // index key views the old frame, so it is re-keyed on the new one.
+        const std::uint64_t seq = found->second;
+        entry& older = entries_[seq - head_seq_];
         queued_bytes_ = queued_bytes_ - older.frame->size() + size;
+        index_.erase(found);
         older.frame = std::move(frame);
+        older.key = coalesce_key;
+        index_[older.key] = seq;
         ++frames_coalesced_;
         note_level(now);
         return bytes() > limits_.hard_bytes ? verdict::must_close : check(now);
@@ -32,7 +37,7 @@ outbound_queue::verdict outbound_queue::push(frame_ptr frame, send_class cls,
   }
   const std::uint64_t seq = head_seq_ + entries_.size();
   if (cls == send_class::param) {
-    entries_.push_back(entry{std::move(frame), cls, std::string(coalesce_key)});
+    entries_.push_back(entry{std::move(frame), cls, coalesce_key});
     if (index_valid_ && !coalesce_key.empty()) index_[entries_.back().key] = seq;
   } else {
     entries_.push_back(entry{std::move(frame), cls, {}});

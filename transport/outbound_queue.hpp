@@ -23,7 +23,9 @@ class outbound_queue {
 
   enum class verdict : std::uint8_t { ok, must_close };
 
-  // Queues, coalesces or drops one frame (see send_class).
+  // Queues, coalesces or drops one frame (see send_class). `coalesce_key` is
+  // kept as a view: it must stay valid as long as `frame` (a view into the
+  // frame's own bytes, or a literal, is the cheap way; no copy is made).
   verdict push(frame_ptr frame, send_class cls, std::string_view coalesce_key,
                clock::time_point now = clock::now());
 
@@ -55,7 +57,7 @@ class outbound_queue {
   struct entry {
     frame_ptr frame;
     send_class cls;
-    std::string key;  // param frames only
+    std::string_view key;  // param frames only; views memory that lives as long as `frame`
   };
   void build_index();
   void note_level(clock::time_point now);
@@ -65,7 +67,7 @@ class outbound_queue {
   std::uint64_t head_seq_ = 0;  // sequence number of entries_.front()
   // coalesce_key -> sequence number of its queued param frame. Built lazily the
   // first time the queue is over soft_bytes, so the fast path never hashes.
-  std::unordered_map<std::string, std::uint64_t> index_;
+  std::unordered_map<std::string_view, std::uint64_t> index_;
   bool index_valid_ = false;
   std::size_t queued_bytes_ = 0;
   std::size_t in_flight_bytes_ = 0;

@@ -37,13 +37,22 @@ set_outcome param_store::check_local(const msg::set& set, std::string_view write
 
 set_outcome param_store::apply_local(const msg::set& set, std::string_view writer,
                                      std::uint64_t now_us) {
+  return apply_local_impl(set, writer, now_us);
+}
+
+set_outcome param_store::apply_local(msg::set&& set, std::string_view writer, std::uint64_t now_us) {
+  return apply_local_impl(std::move(set), writer, now_us);
+}
+
+template <class Set>
+set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, std::uint64_t now_us) {
   set_outcome out = check_local(set, writer);
   if (out.error != 0) return out;
   auto [it, inserted] = params_.try_emplace(set.address);
   param_record& rec = it->second;
   if (inserted || rec.tombstone) ++live_;
   rec.tombstone = false;
-  rec.val = set.val;
+  rec.val = std::forward<Set>(set).val;
   rec.revision += 1;
   rec.writer.assign(writer.data(), writer.size());
   rec.timestamp_us = now_us;

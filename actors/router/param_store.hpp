@@ -45,6 +45,8 @@ class param_store {
   // A write accepted by this router as the owner (or for an unowned address):
   // checks conditional revision and locks, assigns the next revision.
   set_outcome apply_local(const msg::set& set, std::string_view writer, std::uint64_t now_us);
+  // Same, taking the value out of `set` instead of copying it (hot path).
+  set_outcome apply_local(msg::set&& set, std::string_view writer, std::uint64_t now_us);
 
   // Checks whether apply_local would succeed, without changing anything (BUNDLE).
   set_outcome check_local(const msg::set& set, std::string_view writer) const;
@@ -94,6 +96,8 @@ class param_store {
   std::size_t size() const { return params_.size(); }
 
  private:
+  template <class Set>
+  set_outcome apply_local_impl(Set&& set, std::string_view writer, std::uint64_t now_us);
   void arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl, std::uint64_t now_us);
 
   std::unordered_map<std::string, param_record> params_;

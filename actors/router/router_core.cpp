@@ -208,7 +208,17 @@ void router_core::handle(session_id_t from, const message& m, codec::qos q) {
       m.body);
 }
 
-void router_core::on_set(session_info& s, const msg::set& m, codec::qos q) {
+void router_core::handle(session_id_t from, message&& m, codec::qos q) {
+  // Client SETs are the hot path: their values move into the table.
+  if (auto* set = std::get_if<msg::set>(&m.body)) {
+    auto* s = find(from);
+    if (s && s->link_router.empty()) return on_set(*s, std::move(*set), q);
+  }
+  handle(from, static_cast<const message&>(m), q);
+}
+
+template <class Set>
+void router_core::on_set(session_info& s, Set&& m, codec::qos q) {
   if (!acceptable_address(m.address)) {
     send_error(s.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
@@ -218,7 +228,7 @@ void router_core::on_set(session_info& s, const msg::set& m, codec::qos q) {
     forward_write(s, m, q, *owner.ns);
     return;
   }
-  auto out = params_.apply_local(m, s.name, now_us());
+  auto out = params_.apply_local(std::forward<Set>(m), s.name, now_us());
   if (out.error != 0) {
     send_error(s.id, out.error, out.error_text, m.address);
     return;
@@ -235,25 +245,25 @@ void router_core::on_set(session_info& s, const msg::set& m, codec::qos q) {
 
 void router_core::fan_out_param(const std::string& address, const param_record& rec,
                                 session_id_t origin_link) {
-  msg::set out;
-  out.address = address;
-  out.val = rec.val;
-  out.revision = rec.revision;
-  auto frame = make_frame(out);
-  if (!frame) return;
+  // Encoded once for every receiver, straight from the record.
+  auto bytes = std::make_shared<std::string>();
+  if (!codec::encode_set_frame(address, rec.val, rec.revision, {}, *bytes)) return;
+  transport::frame_ptr frame = std::move(bytes);
+  // The coalesce key views the address inside the frame, so it lives exactly as long.
+  const std::string_view key(frame->data() + 8, address.size());
   const auto stamp = ++stamp_;
   subs_.for_each_match(address, type_mask::param, [&](session_id_t id) {
     auto* s = find(id);
     if (!s || s->stamp == stamp || id == origin_link) return;
     s->stamp = stamp;
-    send_frame(*s, frame, transport::send_class::param, address);
+    send_frame(*s, frame, transport::send_class::param, key);
   });
   for (const auto& link : routing_->links) {
     if (link.id == origin_link || !federation::routing_table::interested(link, address)) continue;
     auto* s = find(link.id);
     if (!s || s->stamp == stamp) continue;
     s->stamp = stamp;
-    send_frame(*s, frame, transport::send_class::param, address);
+    send_frame(*s, frame, transport::send_class::param, key);
   }
 }
 

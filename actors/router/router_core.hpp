@@ -57,6 +57,8 @@ class router_core {
 
   // A client (or link) operation, in arrival order. qos is the frame's QoS.
   void handle(session_id_t from, const message& m, codec::qos q);
+  // Same, allowed to take values out of `m` (the store owns its batches).
+  void handle(session_id_t from, message&& m, codec::qos q);
 
   // Sends RequestSync(patterns, since = what we last synced from that router) on a link.
   void request_sync(session_id_t link, const std::vector<std::string>& patterns);
@@ -115,7 +117,8 @@ class router_core {
   };
 
   // Client operations.
-  void on_set(session_info& s, const msg::set& m, codec::qos q);
+  template <class Set>
+  void on_set(session_info& s, Set&& m, codec::qos q);
   void on_publish(session_info& s, const msg::publish& m, codec::qos q);
   void on_subscribe(session_info& s, const msg::subscribe& m, codec::qos q);
   void on_get(session_info& s, const msg::get& m);

@@ -489,8 +489,10 @@ TEST(transport, slow_reader_params_coalesce_and_streams_drop) {
          std::chrono::steady_clock::now() < deadline)
     conn->send(frame, send_class::control);
   ASSERT_GE(conn->stats().bytes_queued, config.limits.soft_bytes);
+  // Coalesce keys are views that must outlive the queued frame.
+  static const std::string keys[] = {"/param/0", "/param/1", "/param/2", "/param/3"};
   for (int i = 0; i < 100; ++i) {
-    conn->send(frame, send_class::param, "/param/" + std::to_string(i % 4));
+    conn->send(frame, send_class::param, keys[i % 4]);
     conn->send(frame, send_class::stream);
   }
   auto stats = conn->stats();
