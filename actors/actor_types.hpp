@@ -1,5 +1,7 @@
 // The messages actors exchange, and their CAF type announcements. Only actor
-// .cpp files include this (it pulls in CAF).
+// .cpp files include this (it pulls in CAF). The typed interfaces that accept
+// these messages are in actors/router/router_interfaces.hpp and
+// actors/federation/federation_interfaces.hpp.
 #pragma once
 
 #include <cstdint>
@@ -8,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/type_id.hpp>
 
+#include "actors/federation/federation_interfaces.hpp"
 #include "actors/federation/routing_table.hpp"
 #include "actors/router/router_core.hpp"
 #include "messages/codec.hpp"
@@ -48,7 +50,7 @@ struct attach_session {
   session_id_t id = 0;
   std::string name;
   transport::connection_ptr conn;
-  caf::actor owner;  // told when a link's sync completes
+  peer_link_actor owner;  // told when a link's sync completes (null for sessions)
   // Federation role: none, an inbound peer (hub side) or our outbound link to an upstream.
   router::session_role role = router::session_role::client;
 };
@@ -91,7 +93,7 @@ struct declare_request {
   session_id_t link = 0;
   std::string router_id;
   std::vector<std::string> patterns;
-  caf::actor session;
+  session_actor session;
 };
 struct declare_reply {
   std::uint16_t error = 0;  // 0 = accepted
@@ -103,10 +105,6 @@ struct upstream_declared {
   session_id_t link = 0;
   std::string router_id;
   std::vector<std::string> patterns;
-};
-struct upstream_attached {
-  session_id_t link = 0;
-  std::string router_id;
 };
 struct link_closed {
   session_id_t link = 0;
@@ -126,6 +124,10 @@ struct peer_status {
   std::uint32_t reconnect_attempts = 0;
   std::string last_error;
   bool remove = false;  // inbound peer gone: drop the row
+};
+// App -> manager (leaf): where kill_links goes for outbound links.
+struct register_supervisor {
+  reconnect_supervisor_actor supervisor;
 };
 
 }  // namespace clasp::actors
@@ -148,26 +150,12 @@ CAF_BEGIN_TYPE_ID_BLOCK(clasp_actors, caf::first_custom_type_id)
   CLASP_ACTOR_MESSAGE(declare_request)
   CLASP_ACTOR_MESSAGE(declare_reply)
   CLASP_ACTOR_MESSAGE(upstream_declared)
-  CLASP_ACTOR_MESSAGE(upstream_attached)
   CLASP_ACTOR_MESSAGE(link_closed)
   CLASP_ACTOR_MESSAGE(redeclare)
   CLASP_ACTOR_MESSAGE(peer_status)
   CLASP_ACTOR_MESSAGE(persist_batch)
   CLASP_ACTOR_MESSAGE(persist_namespaces)
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, tick_atom, "tick")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, shutdown_atom, "shutdown")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_atom, "peers")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, stats_atom, "stats")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_links_atom, "killlinks")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, sync_tick_atom, "synctick")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, retry_atom, "retry")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, should_fwd_atom, "shouldfwd")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_for_atom, "peersfor")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_count_atom, "peercount")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, active_atom, "active")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_info_atom, "peerinfo")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
-  CAF_ADD_ATOM(clasp_actors, clasp::actors, persist_atom, "persist")
+  CLASP_ACTOR_MESSAGE(register_supervisor)
 CAF_END_TYPE_ID_BLOCK(clasp_actors)
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::frames_in)
@@ -184,9 +172,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::sync_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::declare_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::declare_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::upstream_declared)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::upstream_attached)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_closed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::redeclare)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::peer_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_namespaces)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::register_supervisor)

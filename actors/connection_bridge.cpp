@@ -48,7 +48,7 @@ void session_bridge::forward_to_store(transport::frame_batch& batch) {
   caf::anon_send(store_, op_batch{session_id_, std::move(ops)});
 }
 
-void session_bridge::go_direct(caf::actor store, std::uint64_t session_id) {
+void session_bridge::go_direct(state_store_actor store, std::uint64_t session_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   store_ = std::move(store);
   session_id_ = session_id;

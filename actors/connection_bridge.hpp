@@ -10,8 +10,7 @@
 #include <mutex>
 #include <string>
 
-#include <caf/actor.hpp>
-
+#include "actors/router/router_interfaces.hpp"
 #include "transport/connection.hpp"
 
 namespace clasp::actors {
@@ -19,14 +18,14 @@ namespace clasp::actors {
 class session_bridge final : public transport::connection_handler {
  public:
   // Set once, before the connection starts reading.
-  void set_session(caf::actor session) { session_ = std::move(session); }
+  void set_session(frame_sink_actor session) { session_ = std::move(session); }
 
   void on_frames(transport::frame_batch batch) override;
   void on_closed(std::string reason) override;
 
   // Called by the session actor once it has handled the first read: later reads
   // (including any held meanwhile, in order) go decoded to the store...
-  void go_direct(caf::actor store, std::uint64_t session_id);
+  void go_direct(state_store_actor store, std::uint64_t session_id);
   // ...or keep going to the session actor.
   void go_actor();
 
@@ -36,8 +35,8 @@ class session_bridge final : public transport::connection_handler {
 
   std::mutex mutex_;
   route route_ = route::first_read;
-  caf::actor session_;
-  caf::actor store_;
+  frame_sink_actor session_;
+  state_store_actor store_;
   std::uint64_t session_id_ = 0;
   std::deque<transport::frame_batch> held_;
 };

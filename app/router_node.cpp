@@ -28,7 +28,7 @@ namespace {
 // Session actors alive or recently alive, so shutdown can end them all.
 class session_registry {
  public:
-  void add(const caf::actor& a) {
+  void add(const actors::session_actor& a) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (addrs_.size() >= prune_at_) {
       std::vector<caf::actor_addr> alive;
@@ -54,8 +54,8 @@ class session_registry {
 };
 
 // Asks an actor something from a non-actor thread and replies asynchronously.
-template <class Reply, class... Ts>
-void ask(caf::actor_system& sys, caf::actor target, std::function<void(transport::http_response)> reply,
+template <class Reply, class Handle, class... Ts>
+void ask(caf::actor_system& sys, Handle target, std::function<void(transport::http_response)> reply,
          std::function<transport::http_response(Reply&)> render, Ts... xs) {
   sys.spawn([=](caf::event_based_actor* self) {
     self->request(target, std::chrono::seconds(3), xs...)
@@ -177,7 +177,7 @@ int run_router(const server_options& options) {
     }
     auto node = std::make_shared<const actors::node_config>(node_settings);
 
-    caf::actor persistence;
+    actors::persistence_actor persistence;
     if (db) persistence = actors::spawn_persistence(sys, db);
     router::router_config rc;
     rc.router_id = fed.router_id;
@@ -187,15 +187,15 @@ int run_router(const server_options& options) {
     if (saved) known_peers = saved->peer_namespaces;
     auto store = actors::spawn_state_store(sys, rc, saved, persistence);
     saved.reset();
-    caf::actor manager;
-    caf::actor supervisor;
+    actors::federation_manager_actor manager;
+    actors::reconnect_supervisor_actor supervisor;
     if (fed.mode != actors::federation_mode::off) {
       manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces,
                                                  std::move(known_peers), persistence);
       if (fed.mode == actors::federation_mode::leaf) {
         actors::peer_link_deps deps{store, manager, {}, node, &io};
         supervisor = actors::spawn_reconnect_supervisor(sys, deps);
-        caf::anon_send(manager, supervisor);
+        caf::anon_send(manager, actors::register_supervisor{supervisor});
       }
     }
 

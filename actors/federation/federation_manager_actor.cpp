@@ -17,21 +17,21 @@ namespace {
 
 struct manager_state {
   std::unique_ptr<federation::namespace_registry> registry;
-  caf::actor store;
-  caf::actor supervisor;
-  caf::actor persistence;
-  std::map<session_id_t, caf::actor> inbound;  // link -> session actor
+  state_store_actor store;
+  reconnect_supervisor_actor supervisor;
+  persistence_actor persistence;
+  std::map<session_id_t, session_actor> inbound;  // link -> session actor
   std::map<std::string, peer_status> peers;    // by key
   static inline const char* name = "federation_manager";
 };
 
-using manager_actor = caf::stateful_actor<manager_state>;
+using manager_self = federation_manager_actor::stateful_pointer<manager_state>;
 
-void publish_routing(manager_actor* self) {
+void publish_routing(manager_self self) {
   self->send(self->state.store, routing_update{self->state.registry->build()});
 }
 
-void redeclare_all(manager_actor* self, session_id_t except) {
+void redeclare_all(manager_self self, session_id_t except) {
   auto& st = self->state;
   for (auto& [link, session] : st.inbound)
     if (link != except) self->send(session, redeclare{st.registry->declaration_for(link)});
@@ -47,10 +47,9 @@ nlohmann::json to_json(const peer_status& p) {
                         {"last_error", p.last_error}};
 }
 
-caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::string self_id,
-                               std::vector<std::string> own,
-                               std::map<std::string, std::vector<std::string>> known_peers,
-                               caf::actor persistence) {
+federation_manager_actor::behavior_type manager_behavior(
+    manager_self self, state_store_actor store, std::string self_id, std::vector<std::string> own,
+    std::map<std::string, std::vector<std::string>> known_peers, persistence_actor persistence) {
   self->state.store = std::move(store);
   self->state.persistence = std::move(persistence);
   self->state.registry =
@@ -76,7 +75,8 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
           }
         }
         st.inbound[req.link] = req.session;
-        if (st.persistence) self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
+        if (st.persistence)
+          self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
         self->send(st.store, mark_link{req.link, req.router_id});
         publish_routing(self);
         redeclare_all(self, req.link);
@@ -116,7 +116,7 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
                        p.last_error.empty() ? "" : " — " + p.last_error);
         st.peers[p.key] = std::move(p);
       },
-      [=](caf::actor supervisor) { self->state.supervisor = std::move(supervisor); },
+      [=](register_supervisor& r) { self->state.supervisor = std::move(r.supervisor); },
       [=](peers_atom) -> std::string {
         auto arr = nlohmann::json::array();
         for (const auto& [key, p] : self->state.peers) arr.push_back(to_json(p));
@@ -171,10 +171,10 @@ caf::behavior manager_behavior(manager_actor* self, caf::actor store, std::strin
 
 }  // namespace
 
-caf::actor spawn_federation_manager(caf::actor_system& sys, caf::actor store, std::string self_id,
-                                    std::vector<std::string> own_namespaces,
-                                    std::map<std::string, std::vector<std::string>> known_peers,
-                                    caf::actor persistence) {
+federation_manager_actor spawn_federation_manager(
+    caf::actor_system& sys, state_store_actor store, std::string self_id,
+    std::vector<std::string> own_namespaces,
+    std::map<std::string, std::vector<std::string>> known_peers, persistence_actor persistence) {
   return sys.spawn(manager_behavior, std::move(store), std::move(self_id), std::move(own_namespaces),
                    std::move(known_peers), std::move(persistence));
 }

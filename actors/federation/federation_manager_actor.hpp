@@ -8,15 +8,16 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
+#include "actors/federation/federation_interfaces.hpp"
 
 namespace clasp::actors {
 
 // `known_peers` (router id -> namespaces) come from persistence; `persistence`
 // (may be null) is told every accepted declaration.
-caf::actor spawn_federation_manager(caf::actor_system& sys, caf::actor store, std::string self_id,
-                                    std::vector<std::string> own_namespaces,
-                                    std::map<std::string, std::vector<std::string>> known_peers = {},
-                                    caf::actor persistence = {});
+federation_manager_actor spawn_federation_manager(
+    caf::actor_system& sys, state_store_actor store, std::string self_id,
+    std::vector<std::string> own_namespaces,
+    std::map<std::string, std::vector<std::string>> known_peers = {},
+    persistence_actor persistence = {});
 
 }  // namespace clasp::actors

@@ -33,7 +33,7 @@ struct link_state {
   static inline const char* name = "peer_link";
 };
 
-using link_actor = caf::stateful_actor<link_state>;
+using link_self = peer_link_actor::stateful_pointer<link_state>;
 
 std::uint64_t now_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -52,7 +52,7 @@ const char* state_name(link_phase p) {
   return "Connecting";
 }
 
-void report(link_actor* self, const std::string& state) {
+void report(link_self self, const std::string& state) {
   auto& st = self->state;
   peer_status p;
   p.key = st.endpoint;
@@ -65,16 +65,16 @@ void report(link_actor* self, const std::string& state) {
   self->send(st.deps.supervisor, std::move(p));
 }
 
-void enter(link_actor* self, link_phase p) {
+void enter(link_self self, link_phase p) {
   self->state.phase = p;
   report(self, state_name(p));
 }
 
-void send_direct(link_actor* self, const message& m, codec::qos q = codec::qos::confirm) {
+void send_direct(link_self self, const message& m, codec::qos q = codec::qos::confirm) {
   if (auto f = router::make_frame(m, q)) self->state.conn->send(f);
 }
 
-void fail(link_actor* self, std::string why) {
+void fail(link_self self, std::string why) {
   auto& st = self->state;
   spdlog::warn("federation link to {}: {}", st.endpoint, why);
   st.last_error = std::move(why);
@@ -83,20 +83,20 @@ void fail(link_actor* self, std::string why) {
   self->quit(caf::make_error(caf::sec::runtime_error, st.last_error));
 }
 
-void sync_patterns(link_actor* self) {
+void sync_patterns(link_self self) {
   auto& st = self->state;
   auto patterns = st.remote_patterns;
   for (const auto& p : st.deps.config->federation.owned_namespaces) patterns.push_back(p);
   self->send(st.deps.store, request_sync{st.id, std::move(patterns)});
 }
 
-void process_frames(link_actor* self, std::shared_ptr<transport::frame_batch> batch,
+void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
                     std::size_t index);
 
 // Tells the manager what the hub can reach (or that our declaration was
 // accepted); the rest of this read waits until the store has the new routing,
 // so a RequestSync right behind it is judged against it.
-void declare_upstream(link_actor* self, std::shared_ptr<transport::frame_batch> batch,
+void declare_upstream(link_self self, std::shared_ptr<transport::frame_batch> batch,
                       std::size_t next) {
   auto& st = self->state;
   self->request(st.deps.manager, std::chrono::seconds(10),
@@ -105,7 +105,7 @@ void declare_upstream(link_actor* self, std::shared_ptr<transport::frame_batch> 
              [=](caf::error& err) { fail(self, "federation manager did not answer: " + caf::to_string(err)); });
 }
 
-void process_frames(link_actor* self, std::shared_ptr<transport::frame_batch> batch,
+void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
                     std::size_t index) {
   auto& st = self->state;
   st.last_rx_us = now_us();
@@ -127,9 +127,9 @@ void process_frames(link_actor* self, std::shared_ptr<transport::frame_batch> ba
       case link_phase::awaiting_welcome:
         if (auto w = std::get_if<msg::welcome>(&f.msg.body)) {
           st.hub_id = w->session;  // provisional, until the hub declares with its router id
-          self->send(st.deps.store,
-                     attach_session{st.id, session_name(st.id), st.conn, caf::actor_cast<caf::actor>(self),
-                                    router::session_role::upstream});
+          self->send(st.deps.store, attach_session{st.id, session_name(st.id), st.conn,
+                                                   caf::actor_cast<peer_link_actor>(self),
+                                                   router::session_role::upstream});
           self->send(st.deps.store, mark_link{st.id, st.hub_id});
           msg::federation_sync declare;
           declare.op = federation_op::declare_namespaces;
@@ -170,7 +170,8 @@ void process_frames(link_actor* self, std::shared_ptr<transport::frame_batch> ba
   flush();
 }
 
-caf::behavior link_behavior(link_actor* self, peer_link_deps deps, std::string endpoint) {
+peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps,
+                                             std::string endpoint) {
   auto& st = self->state;
   st.deps = std::move(deps);
   st.endpoint = std::move(endpoint);
@@ -188,7 +189,7 @@ caf::behavior link_behavior(link_actor* self, peer_link_deps deps, std::string e
   enter(self, link_phase::connecting);
   transport::connect_options opts;
   opts.timeout = std::chrono::milliseconds(5000);
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<peer_link_actor>(self);
   transport::connect(*st.deps.io, st.endpoint, opts, [me](std::string error, transport::connection_ptr conn) {
     if (conn)
       caf::anon_send(me, link_connected{std::move(conn)});
@@ -201,7 +202,7 @@ caf::behavior link_behavior(link_actor* self, peer_link_deps deps, std::string e
         st.conn = std::move(c.conn);
         *conn_holder = st.conn;
         auto bridge = std::make_shared<session_bridge>();
-        bridge->set_session(caf::actor_cast<caf::actor>(self));
+        bridge->set_session(caf::actor_cast<frame_sink_actor>(self));
         bridge->go_actor();  // a link handles every read itself
         st.conn->start(std::move(bridge));
         msg::hello hello;
@@ -245,7 +246,8 @@ caf::behavior link_behavior(link_actor* self, peer_link_deps deps, std::string e
 
 }  // namespace
 
-caf::actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps, std::string endpoint) {
+peer_link_actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps,
+                                std::string endpoint) {
   return sys.spawn(link_behavior, deps, std::move(endpoint));
 }
 

@@ -6,21 +6,22 @@
 #include <memory>
 #include <string>
 
-#include <caf/actor.hpp>
-
+#include "actors/federation/federation_interfaces.hpp"
 #include "actors/node_config.hpp"
+#include "actors/router/router_interfaces.hpp"
 #include "transport/io_runtime.hpp"
 
 namespace clasp::actors {
 
 struct peer_link_deps {
-  caf::actor store;
-  caf::actor manager;
-  caf::actor supervisor;  // receives peer_status updates
+  state_store_actor store;
+  federation_manager_actor manager;
+  reconnect_supervisor_actor supervisor;  // receives peer_status updates
   std::shared_ptr<const node_config> config;
   transport::io_runtime* io = nullptr;
 };
 
-caf::actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps, std::string endpoint);
+peer_link_actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps,
+                                std::string endpoint);
 
 }  // namespace clasp::actors

@@ -15,7 +15,7 @@ namespace {
 
 struct endpoint_slot {
   std::string url;
-  caf::actor link;
+  peer_link_actor link;
   std::uint32_t failures = 0;  // consecutive attempts that never reached Active
   bool reached_active = false;
   bool failed = false;
@@ -30,18 +30,18 @@ struct supervisor_state {
   static inline const char* name = "reconnect_supervisor";
 };
 
-using supervisor_actor = caf::stateful_actor<supervisor_state>;
+using supervisor_self = reconnect_supervisor_actor::stateful_pointer<supervisor_state>;
 
-void start_link(supervisor_actor* self, std::size_t index) {
+void start_link(supervisor_self self, std::size_t index) {
   auto& slot = self->state.slots[index];
   slot.reached_active = false;
   auto deps = self->state.deps;
-  deps.supervisor = caf::actor_cast<caf::actor>(self);
+  deps.supervisor = caf::actor_cast<reconnect_supervisor_actor>(self);
   slot.link = spawn_peer_link(self->system(), deps, slot.url);
   self->monitor(slot.link);
 }
 
-void forward_status(supervisor_actor* self, endpoint_slot& slot) {
+void forward_status(supervisor_self self, endpoint_slot& slot) {
   auto p = slot.last;
   p.reconnect_attempts = slot.failures;
   p.outbound = true;
@@ -50,7 +50,8 @@ void forward_status(supervisor_actor* self, endpoint_slot& slot) {
   self->send(self->state.deps.manager, std::move(p));
 }
 
-caf::behavior supervisor_behavior(supervisor_actor* self, peer_link_deps deps) {
+reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self self,
+                                                              peer_link_deps deps) {
   auto& st = self->state;
   st.deps = std::move(deps);
   for (const auto& url : st.deps.config->federation.hub_endpoints) st.slots.push_back({url, {}, 0, false, false, {}});
@@ -117,7 +118,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, peer_link_deps deps) {
 
 }  // namespace
 
-caf::actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps) {
+reconnect_supervisor_actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps) {
   return sys.spawn(supervisor_behavior, std::move(deps));
 }
 

@@ -4,12 +4,11 @@
 // consecutive failures the peer is Failed and stays so.
 #pragma once
 
-#include <caf/actor.hpp>
-
+#include "actors/federation/federation_interfaces.hpp"
 #include "actors/federation/peer_link_actor.hpp"
 
 namespace clasp::actors {
 
-caf::actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps);
+reconnect_supervisor_actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps);
 
 }  // namespace clasp::actors

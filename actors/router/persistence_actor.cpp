@@ -18,9 +18,9 @@ struct persistence_state {
   static inline const char* name = "persistence";
 };
 
-using persistence_actor = caf::stateful_actor<persistence_state>;
+using persistence_self = persistence_actor::stateful_pointer<persistence_state>;
 
-void commit(persistence_actor* self) {
+void commit(persistence_self self) {
   auto& st = self->state;
   std::string error;
   if (st.db->commit(&error)) {
@@ -33,7 +33,8 @@ void commit(persistence_actor* self) {
   }
 }
 
-caf::behavior persistence_behavior(persistence_actor* self, std::shared_ptr<router::state_db> db) {
+persistence_actor::behavior_type persistence_behavior(persistence_self self,
+                                                      std::shared_ptr<router::state_db> db) {
   self->state.db = std::move(db);
   return {
       [=](persist_batch& batch) {
@@ -55,7 +56,7 @@ caf::behavior persistence_behavior(persistence_actor* self, std::shared_ptr<rout
 
 }  // namespace
 
-caf::actor spawn_persistence(caf::actor_system& sys, std::shared_ptr<router::state_db> db) {
+persistence_actor spawn_persistence(caf::actor_system& sys, std::shared_ptr<router::state_db> db) {
   return sys.spawn(persistence_behavior, std::move(db));
 }
 

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include <caf/actor.hpp>
+#include "actors/router/router_interfaces.hpp"
 
 namespace clasp::router {
 class state_db;
@@ -13,6 +13,6 @@ class state_db;
 
 namespace clasp::actors {
 
-caf::actor spawn_persistence(caf::actor_system& sys, std::shared_ptr<router::state_db> db);
+persistence_actor spawn_persistence(caf::actor_system& sys, std::shared_ptr<router::state_db> db);
 
 }  // namespace clasp::actors

@@ -21,8 +21,8 @@ struct session_state {
   session_id_t id = 0;
   std::string name;
   transport::connection_ptr conn;
-  caf::actor store;
-  caf::actor manager;
+  state_store_actor store;
+  federation_manager_actor manager;
   node_config config;
   phase current = phase::awaiting_hello;
   std::string peer_router;
@@ -32,7 +32,7 @@ struct session_state {
   bool direct = false;
 };
 
-using session_actor = caf::stateful_actor<session_state>;
+using session_self = session_actor::stateful_pointer<session_state>;
 
 std::uint64_t now_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -40,25 +40,25 @@ std::uint64_t now_us() {
                                         .count());
 }
 
-void send_direct(session_actor* self, const message& m) {
+void send_direct(session_self self, const message& m) {
   if (auto f = router::make_frame(m)) self->state.conn->send(f);
 }
 
-void send_error_direct(session_actor* self, std::uint16_t code, std::string text) {
+void send_error_direct(session_self self, std::uint16_t code, std::string text) {
   msg::error e;
   e.code = code;
   e.message = std::move(text);
   send_direct(self, e);
 }
 
-void close_with_error(session_actor* self, std::uint16_t code, std::string text) {
+void close_with_error(session_self self, std::uint16_t code, std::string text) {
   spdlog::info("session {} refused: {} {}", self->state.name, code, text);
   send_error_direct(self, code, text);
   self->state.closing = true;
   self->state.conn->close(1008, text.substr(0, 120));
 }
 
-void report_peer(session_actor* self, const std::string& state) {
+void report_peer(session_self self, const std::string& state) {
   auto& st = self->state;
   if (!st.manager) return;
   peer_status p;
@@ -72,7 +72,7 @@ void report_peer(session_actor* self, const std::string& state) {
 }
 
 // Handles HELLO; returns false if the session was refused.
-bool on_hello(session_actor* self, const msg::hello& h) {
+bool on_hello(session_self self, const msg::hello& h) {
   auto& st = self->state;
   if (h.version != 1) {
     close_with_error(self, error_code::unsupported_version,
@@ -91,7 +91,7 @@ bool on_hello(session_actor* self, const msg::hello& h) {
   } else {
     st.current = phase::client;
   }
-  self->send(st.store, attach_session{st.id, st.name, st.conn, caf::actor{},
+  self->send(st.store, attach_session{st.id, st.name, st.conn, peer_link_actor{},
                                       st.current == phase::peer ? router::session_role::inbound_peer
                                                                 : router::session_role::client});
   msg::welcome w;
@@ -110,21 +110,21 @@ bool on_hello(session_actor* self, const msg::hello& h) {
   return true;
 }
 
-void flush_ops(session_actor* self, std::shared_ptr<std::vector<decoded_op>>& ops) {
+void flush_ops(session_self self, std::shared_ptr<std::vector<decoded_op>>& ops) {
   if (ops && !ops->empty()) self->send(self->state.store, op_batch{self->state.id, std::move(ops)});
   ops.reset();
 }
 
-void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch> batch,
+void process_frames(session_self self, std::shared_ptr<transport::frame_batch> batch,
                     std::size_t index);
 
 // A peer's DeclareNamespaces: the manager validates it; the rest of this read
 // waits for the answer so later operations see the new routing.
-void on_declare(session_actor* self, const msg::federation_sync& m,
+void on_declare(session_self self, const msg::federation_sync& m,
                 std::shared_ptr<transport::frame_batch> batch, std::size_t next) {
   auto& st = self->state;
   std::string router_id = m.origin.value_or(std::string{});
-  declare_request req{st.id, router_id, m.patterns, caf::actor_cast<caf::actor>(self)};
+  declare_request req{st.id, router_id, m.patterns, caf::actor_cast<session_actor>(self)};
   self->request(st.manager, std::chrono::seconds(10), std::move(req))
       .await(
           [=](declare_reply& reply) {
@@ -156,7 +156,7 @@ void on_declare(session_actor* self, const msg::federation_sync& m,
           });
 }
 
-void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch> batch,
+void process_frames(session_self self, std::shared_ptr<transport::frame_batch> batch,
                     std::size_t index) {
   auto& st = self->state;
   std::shared_ptr<std::vector<decoded_op>> ops;
@@ -226,8 +226,9 @@ void process_frames(session_actor* self, std::shared_ptr<transport::frame_batch>
   }
 }
 
-caf::behavior session_behavior(session_actor* self, session_deps deps,
-                               transport::connection_ptr conn, std::shared_ptr<session_bridge> bridge) {
+session_actor::behavior_type session_behavior(session_self self, session_deps deps,
+                                              transport::connection_ptr conn,
+                                              std::shared_ptr<session_bridge> bridge) {
   auto& st = self->state;
   st.bridge = std::move(bridge);
   st.id = next_session_id();
@@ -282,8 +283,8 @@ caf::behavior session_behavior(session_actor* self, session_deps deps,
 
 }  // namespace
 
-caf::actor spawn_session(caf::actor_system& sys, const session_deps& deps,
-                         transport::connection_ptr conn) {
+session_actor spawn_session(caf::actor_system& sys, const session_deps& deps,
+                            transport::connection_ptr conn) {
   auto conn_copy = conn;
   auto bridge = std::make_shared<session_bridge>();
   auto actor = sys.spawn(session_behavior, deps, std::move(conn), bridge);

@@ -5,21 +5,21 @@
 
 #include <memory>
 
-#include <caf/actor.hpp>
-
+#include "actors/federation/federation_interfaces.hpp"
 #include "actors/node_config.hpp"
+#include "actors/router/router_interfaces.hpp"
 #include "transport/connection.hpp"
 
 namespace clasp::actors {
 
 struct session_deps {
-  caf::actor store;
-  caf::actor manager;  // null when federation is off
+  state_store_actor store;
+  federation_manager_actor manager;  // null when federation is off
   std::shared_ptr<const node_config> config;
 };
 
 // Spawns the session actor and starts reading from `conn`.
-caf::actor spawn_session(caf::actor_system& sys, const session_deps& deps,
-                         transport::connection_ptr conn);
+session_actor spawn_session(caf::actor_system& sys, const session_deps& deps,
+                            transport::connection_ptr conn);
 
 }  // namespace clasp::actors

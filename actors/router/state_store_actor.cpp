@@ -18,10 +18,13 @@ constexpr auto persist_interval = std::chrono::milliseconds(50);
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
-  std::unordered_map<session_id_t, caf::actor> owners;  // link actors to tell about sync completion
-  caf::actor persistence;
+  std::unordered_map<session_id_t, peer_link_actor>
+      owners;  // link actors to tell about sync completion
+  persistence_actor persistence;
   static inline const char* name = "state_store";
 };
+
+using store_self = state_store_actor::stateful_pointer<store_state>;
 
 std::uint64_t wall_now_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -29,7 +32,7 @@ std::uint64_t wall_now_us() {
                                         .count());
 }
 
-void persist_changes(caf::stateful_actor<store_state>* self) {
+void persist_changes(store_self self) {
   auto& st = self->state;
   if (!st.persistence) return;
   auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
@@ -39,8 +42,9 @@ void persist_changes(caf::stateful_actor<store_state>* self) {
   self->send(st.persistence, persist_batch{std::move(params), std::move(watermarks)});
 }
 
-caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::router_config config,
-                             std::shared_ptr<router::persisted_state> saved, caf::actor persistence) {
+state_store_actor::behavior_type store_behavior(store_self self, router::router_config config,
+                                                std::shared_ptr<router::persisted_state> saved,
+                                                persistence_actor persistence) {
   self->state.core = std::make_unique<router::router_core>(std::move(config));
   if (saved)
     self->state.core->restore(std::move(saved->params), std::move(saved->watermarks),
@@ -64,13 +68,14 @@ caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::rou
         self->state.owners.erase(d.id);
         self->state.core->detach(d.id);
       },
-      [=](const op_batch& b) {
+      [=](op_batch& b) {
         auto& core = *self->state.core;
-        for (const auto& op : *b.ops) {
+        // The batch was made for this store alone: its messages can be moved from.
+        for (auto& op : *b.ops) {
           if (op.reply_to_sender)
             core.send_to(b.id, op.msg);
           else
-            core.handle(b.id, op.msg, op.quality);
+            core.handle(b.id, std::move(op.msg), op.quality);
         }
       },
       [=](mark_link& m) { self->state.core->mark_link(m.id, std::move(m.router_id)); },
@@ -110,8 +115,9 @@ caf::behavior store_behavior(caf::stateful_actor<store_state>* self, router::rou
 
 }  // namespace
 
-caf::actor spawn_state_store(caf::actor_system& sys, router::router_config config,
-                             std::shared_ptr<router::persisted_state> saved, caf::actor persistence) {
+state_store_actor spawn_state_store(caf::actor_system& sys, router::router_config config,
+                                    std::shared_ptr<router::persisted_state> saved,
+                                    persistence_actor persistence) {
   return sys.spawn(store_behavior, std::move(config), std::move(saved), std::move(persistence));
 }
 

@@ -4,16 +4,16 @@
 
 #include <memory>
 
-#include <caf/actor.hpp>
-
 #include "actors/router/router_core.hpp"
+#include "actors/router/router_interfaces.hpp"
 #include "actors/router/state_db.hpp"
 
 namespace clasp::actors {
 
 // `saved` (may be null) is loaded into the table before the first message;
 // `persistence` (may be null) receives every change in batches.
-caf::actor spawn_state_store(caf::actor_system& sys, router::router_config config,
-                             std::shared_ptr<router::persisted_state> saved, caf::actor persistence);
+state_store_actor spawn_state_store(caf::actor_system& sys, router::router_config config,
+                                    std::shared_ptr<router::persisted_state> saved,
+                                    persistence_actor persistence);
 
 }  // namespace clasp::actors

@@ -1,0 +1,63 @@
+// The typed CAF interfaces of the federation actors: outbound peer link,
+// reconnect supervisor and federation manager (with the seed's query API).
+// Messages are only declared here (defined in actors/actor_types.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/router/router_interfaces.hpp"
+
+CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, retry_atom, "retry")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_links_atom, "killlinks")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_atom, "peers")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_count_atom, "peercount")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, active_atom, "active")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_info_atom, "peerinfo")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_for_atom, "peersfor")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, should_fwd_atom, "shouldfwd")
+
+namespace clasp::actors {
+
+struct link_connected;
+struct link_connect_failed;
+struct sync_done;
+struct declare_request;
+struct declare_reply;
+struct upstream_declared;
+struct link_closed;
+struct peer_status;
+struct register_supervisor;
+
+// One outbound link: connector results, its connection's reads, the store's
+// "sync complete", and its own anti-entropy and heartbeat timers.
+using peer_link_actor =
+    frame_sink_actor::extend<caf::reacts_to<link_connected>, caf::reacts_to<link_connect_failed>,
+                             caf::reacts_to<sync_done>, caf::reacts_to<sync_tick_atom>,
+                             caf::reacts_to<heartbeat_atom>>;
+
+// Owns the outbound links: their status reports, its own retry timer (slot
+// index), fault injection and shutdown. Link deaths arrive as down messages.
+using reconnect_supervisor_actor =
+    caf::typed_actor<caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<peer_status>,
+                     caf::reacts_to<kill_links_atom>, caf::reacts_to<shutdown_atom>>;
+
+// The namespace authority and peer table, and the seed's query API.
+using federation_manager_actor = caf::typed_actor<
+    // Links and sessions.
+    caf::replies_to<declare_request>::with<declare_reply>,  // an inbound peer's DeclareNamespaces
+    caf::replies_to<upstream_declared>::with<bool>,         // answered once routing is pushed
+    caf::reacts_to<link_closed>, caf::reacts_to<peer_status>, caf::reacts_to<register_supervisor>,
+    // Queries.
+    caf::replies_to<peers_atom>::with<std::string>,  // JSON array behind GET /federation/peers
+    caf::replies_to<peer_count_atom>::with<std::uint32_t>,
+    caf::replies_to<active_atom>::with<std::vector<std::string>>,
+    caf::replies_to<peer_info_atom, std::string>::with<std::string>,  // JSON object or "null"
+    caf::replies_to<peers_for_atom, std::string, std::string>::with<std::vector<std::string>>,
+    caf::replies_to<should_fwd_atom, std::string, std::string>::with<bool>,
+    // Test-only fault injection: kills every link actor; answers the inbound count.
+    caf::replies_to<kill_links_atom>::with<std::uint32_t>>;
+
+}  // namespace clasp::actors

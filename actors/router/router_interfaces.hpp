@@ -1,0 +1,60 @@
+// The typed CAF interfaces of the router's actors: state store, persistence,
+// client/peer session, and what a connection's reads are delivered to.
+// Messages are only declared here (defined in actors/actor_types.hpp), so this
+// header stays light enough for other headers to hold typed handles.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/replies_to.hpp>
+#include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
+
+// Atoms are plain aliases in CAF 0.17 (no type id); the project name is unused.
+CAF_ADD_ATOM(clasp_actors, clasp::actors, tick_atom, "tick")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, persist_atom, "persist")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, shutdown_atom, "shutdown")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, stats_atom, "stats")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, sync_tick_atom, "synctick")
+
+namespace clasp::actors {
+
+struct frames_in;
+struct connection_closed;
+struct attach_session;
+struct detach_session;
+struct op_batch;
+struct mark_link;
+struct request_sync;
+struct routing_update;
+struct persist_batch;
+struct persist_namespaces;
+struct redeclare;
+
+// Whatever reads a connection: a session actor or an outbound peer link.
+using frame_sink_actor =
+    caf::typed_actor<caf::reacts_to<frames_in>, caf::reacts_to<connection_closed>>;
+
+// The one state store: attached connections, every operation in arrival order,
+// routing snapshots, sync requests; `tick`/`persist` are its own timers.
+using state_store_actor = caf::typed_actor<
+    caf::reacts_to<attach_session>, caf::reacts_to<detach_session>, caf::reacts_to<op_batch>,
+    caf::reacts_to<mark_link>, caf::reacts_to<routing_update>, caf::reacts_to<request_sync>,
+    caf::reacts_to<tick_atom>, caf::reacts_to<persist_atom>,
+    caf::replies_to<shutdown_atom>::with<std::uint64_t>,  // sessions still attached
+    caf::replies_to<stats_atom>::with<std::string>>;      // JSON counters
+
+// Commits what the store and the manager hand it; `shutdown` answers after the
+// final commit.
+using persistence_actor =
+    caf::typed_actor<caf::reacts_to<persist_batch>, caf::reacts_to<persist_namespaces>,
+                     caf::replies_to<shutdown_atom>::with<bool>>;
+
+// One accepted connection. `redeclare` and `synctick` matter only for inbound
+// federation peers.
+using session_actor =
+    frame_sink_actor::extend<caf::reacts_to<redeclare>, caf::reacts_to<sync_tick_atom>,
+                             caf::reacts_to<shutdown_atom>>;
+
+}  // namespace clasp::actors
