@@ -1,0 +1,57 @@
+// Per-peer sync watermarks (how far into each peer's change sequence we have
+// synced) and the revision-vector comparison: which of a peer's entries we
+// hold newer. Plain C++; the state store's router_core owns one instance.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/router/param_store.hpp"
+
+namespace clasp::federation {
+
+using router::change_seq_t;
+
+class revision_tracker {
+ public:
+  // The peer's change seq we last completed a sync up to, if we ever did.
+  std::optional<change_seq_t> watermark(const std::string& router_id) const;
+
+  // The peer said SyncComplete(since_revision = seq).
+  void record_sync(const std::string& router_id, change_seq_t seq);
+
+  // Loads watermarks a previous run saved; they are not "changed".
+  void restore(std::map<std::string, change_seq_t> saved);
+
+  // While tracking, record_sync also remembers the peer as changed, so the
+  // persistence batch carries only what moved.
+  void track_changes(bool on) { track_ = on; }
+  std::map<std::string, change_seq_t> take_changed();
+
+  const std::map<std::string, change_seq_t>& watermarks() const { return marks_; }
+
+  // --- Revision vectors ---------------------------------------------------
+
+  // What a peer lacks, given its revision vector (address -> the revision it
+  // holds) and `ours` (nullptr for addresses we do not have or must not send,
+  // e.g. outside the link's interest).
+  struct behind_peer {
+    std::vector<param_entry> newer;                           // live values to send
+    std::vector<std::pair<std::string, revision_t>> removed;  // tombstones to send
+  };
+  using record_lookup = std::function<const router::param_record*(const std::string& address)>;
+  static behind_peer newer_than(const std::vector<std::pair<std::string, revision_t>>& theirs,
+                                const record_lookup& ours);
+
+ private:
+  std::map<std::string, change_seq_t> marks_;  // router id -> its seq we last synced to
+  std::map<std::string, change_seq_t> changed_;
+  bool track_ = false;
+};
+
+}  // namespace clasp::federation
