@@ -112,7 +112,8 @@ sock_tx_snapshot() {
       take && /bytes_sent:/ {match($0, /bytes_sent:[0-9]+/); print peer, substr($0, RSTART+11, RLENGTH-11); take=0}'
 }
 tx_delta() {
-  awk 'NR==FNR {before[$1]=$2; next} {s += $2 - ($1 in before ? before[$1] : 0)} END {print s+0}' "$1" "$2"
+  awk 'NR==FNR {before[$1]=$2; next} {if ($2 > m[$1]) m[$1] = $2}
+    END {for (p in m) s += m[p] - (p in before ? before[p] : 0); print s+0}' "$1" "$2"
 }
 # Local ports of router NAME's connections to port P (to split the hub's sends per peer).
 local_ports() {
@@ -122,14 +123,26 @@ local_ports() {
 # tx_delta_to BEFORE AFTER PORTS...: like tx_delta, only for the given peer ports.
 tx_delta_to() {
   local b="$1" a="$2"; shift 2
-  awk -v ports=" $* " 'NR==FNR {before[$1]=$2; next} index(ports, " " $1 " ") {s += $2 - ($1 in before ? before[$1] : 0)}
-    END {print s+0}' "$b" "$a"
+  awk -v ports=" $* " 'NR==FNR {before[$1]=$2; next} index(ports, " " $1 " ") {if ($2 > m[$1]) m[$1] = $2}
+    END {for (p in m) s += m[p] - (p in before ? before[p] : 0); print s+0}' "$b" "$a"
 }
 io_field() { awk -v k="$2:" '$1==k{print $2}' "/proc/${PID[$1]}/io" 2>/dev/null || echo 0; }
+# While TX_SAMPLES names a file, waits append hub send-counter snapshots to it
+# (every ~0.2 s), so a connection that drops mid-window still counts.
+TX_SAMPLES=""
+sample_tx() {
+  [ -n "$TX_SAMPLES" ] || return 0
+  local t; t="$(date +%s%N)"
+  if [ $(( t - ${LAST_SAMPLE:-0} )) -gt 200000000 ]; then
+    sock_tx_snapshot hub >>"$TX_SAMPLES"; LAST_SAMPLE="$t"
+    local_ports a "${PORT[hub]}" >>"$TX_SAMPLES.ports_a"; local_ports b "${PORT[hub]}" >>"$TX_SAMPLES.ports_b"
+  fi
+}
 # wait_params NAME N TIMEOUT: polls /stats every 20 ms until params >= N.
 wait_params() {
   local deadline; deadline="$(awk -v t="$(now)" -v d="$3" 'BEGIN{printf "%.0f", t+d}')"
   while [ "$(date +%s)" -lt "$deadline" ]; do
+    sample_tx
     LAST_PARAMS="$(stat_field "$1" params)"
     [ "$LAST_PARAMS" -ge "$2" ] 2>/dev/null && return 0
     sleep 0.02
@@ -165,16 +178,17 @@ scenario_sync() {
   echo "  [persistence $persist] filled leaf A: $PARAMS params, $(echo "$fill" | jq -r .sets_per_s) SET/s from one connection; hub held all after $fill_hub_s s"
 
   sock_tx_snapshot hub >"$RUN/tx0"; w0="$(wchar hub)"; cpu_hub0="$(cpu_s hub)"
+  TX_SAMPLES="$RUN/tx1"; : >"$TX_SAMPLES"; : >"$TX_SAMPLES.ports_a"; : >"$TX_SAMPLES.ports_b"; LAST_SAMPLE=0
   t0="$(now)"
   start_router b "$persist" --federation-mode leaf --federation-hub "ws://127.0.0.1:${PORT[hub]}" \
     --federation-namespaces "/site-b/**" --federation-id site-b --test-admin \
     --federation-reconnect-delay-ms "$RECONNECT_DELAY_MS" || return 1
   wait_params b "$PARAMS" "$SYNC_TIMEOUT" || ok=false
-  t1="$(now)"; w1="$(wchar hub)"; sock_tx_snapshot hub >"$RUN/tx1"
+  t1="$(now)"; w1="$(wchar hub)"; LAST_SAMPLE=0; sample_tx; TX_SAMPLES=""
   sync_s="$(elapsed "$t0" "$t1")"
   local tx_full tx_full_a tx_full_b; tx_full="$(tx_delta "$RUN/tx0" "$RUN/tx1")"
-  tx_full_a="$(tx_delta_to "$RUN/tx0" "$RUN/tx1" $(local_ports a "${PORT[hub]}"))"
-  tx_full_b="$(tx_delta_to "$RUN/tx0" "$RUN/tx1" $(local_ports b "${PORT[hub]}"))"
+  tx_full_a="$(tx_delta_to "$RUN/tx0" "$RUN/tx1" $(sort -u "$RUN/tx1.ports_a"))"
+  tx_full_b="$(tx_delta_to "$RUN/tx0" "$RUN/tx1" $(sort -u "$RUN/tx1.ports_b"))"
   rx_full="$(sock_rx b "${PORT[hub]}")"
   local hwm_b rss_b rss_hub rss_a cpu_hub cpu_b line b_stats
   hwm_b="$(proc_kb b VmHWM)"; rss_b="$(proc_kb b VmRSS)"
@@ -191,25 +205,37 @@ scenario_sync() {
     "hub wchar (files, pipes) $(mb $((w1 - w0))); B peak RSS $((hwm_b / 1024)) MB; CPU during sync: hub $cpu_hub s, B $cpu_b s"
   echo "    B /stats after sync: $(echo "$b_stats" | jq -c '{params, remote_applied, remote_stale, sets_applied}' 2>/dev/null)"
   [ "$ok" = true ] || return 1
+  # Settle: the hub may still be sending; let B's link reach Active (bounded 60 s).
+  for _ in $(seq 1 600); do
+    curl -s -m 2 "http://127.0.0.1:${PORT[b]}/federation/peers" | grep -q Active && break
+    sleep 0.1
+  done
 
   # Scenario 2: partition B, change CHANGES params at A, wait for B to hold them.
   local stride=$((PARAMS / CHANGES)) applied0 stale0 verify r_s rx_re tx_re
   applied0="$(stat_field b remote_applied)"; stale0="$(stat_field b remote_stale)"
-  sock_tx_snapshot hub >"$RUN/tx0"; w0="$(wchar hub)"; t0="$(now)"
+  sock_tx_snapshot hub >"$RUN/tx0"; w0="$(wchar hub)"
+  TX_SAMPLES="$RUN/tx2"; : >"$TX_SAMPLES"; : >"$TX_SAMPLES.ports_a"; : >"$TX_SAMPLES.ports_b"; LAST_SAMPLE=0; sample_tx
+  t0="$(now)"
   curl -s -m 5 -X POST "http://127.0.0.1:${PORT[b]}/admin/kill-links" >"$RUN/kill.json"
   local change; change="$(scenario_client fill --url "ws://127.0.0.1:${PORT[a]}" --prefix /site-a/p/ --count "$CHANGES" \
     --stride "$stride" --value 2 --confirm-every "$CHANGES")"
   [ -n "$change" ] || change='{"ok":false}'
   local change_done_s; change_done_s="$(elapsed "$t0" "$(now)")"
-  verify="$(scenario_client verify --url "ws://127.0.0.1:${PORT[b]}" --prefix /site-a/p/ --count "$CHANGES" \
-    --stride "$stride" --equals 2 --timeout $((RECONNECT_DELAY_MS / 1000 + 60)))"
+  scenario_client verify --url "ws://127.0.0.1:${PORT[b]}" --prefix /site-a/p/ --count "$CHANGES" \
+    --stride "$stride" --equals 2 --timeout $((RECONNECT_DELAY_MS / 1000 + 60)) >"$RUN/verify.json" &
+  local vpid=$!
+  STARTED+=("$vpid")
+  while kill -0 "$vpid" 2>/dev/null; do sample_tx; sleep 0.05; done  # bounded by verify's --timeout
+  wait "$vpid"
+  verify="$(cat "$RUN/verify.json")"
   [ -n "$verify" ] || verify='{"ok":false,"matched":0}'
-  t1="$(now)"; w1="$(wchar hub)"; sock_tx_snapshot hub >"$RUN/tx1"
+  t1="$(now)"; w1="$(wchar hub)"; LAST_SAMPLE=0; sample_tx; TX_SAMPLES=""
   r_s="$(elapsed "$t0" "$t1")"
-  tx_re="$(tx_delta "$RUN/tx0" "$RUN/tx1")"
+  tx_re="$(tx_delta "$RUN/tx0" "$RUN/tx2")"
   local tx_re_a tx_re_b
-  tx_re_a="$(tx_delta_to "$RUN/tx0" "$RUN/tx1" $(local_ports a "${PORT[hub]}"))"
-  tx_re_b="$(tx_delta_to "$RUN/tx0" "$RUN/tx1" $(local_ports b "${PORT[hub]}"))"
+  tx_re_a="$(tx_delta_to "$RUN/tx0" "$RUN/tx2" $(sort -u "$RUN/tx2.ports_a"))"
+  tx_re_b="$(tx_delta_to "$RUN/tx0" "$RUN/tx2" $(sort -u "$RUN/tx2.ports_b"))"
   rx_re="$(sock_rx b "${PORT[hub]}")"
   local ok2 applied1 stale1; ok2="$(echo "$verify" | jq .ok)"
   applied1="$(stat_field b remote_applied)"; stale1="$(stat_field b remote_stale)"
