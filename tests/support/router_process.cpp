@@ -41,9 +41,9 @@ std::string make_stderr_file() {
   return templ;
 }
 
-// The port of a "listening on ws://HOST:PORT" line, if this is one.
+// The port of a "listening on ws://HOST:PORT" (or wss://) line, if this is one.
 std::optional<std::uint16_t> listening_port(const std::string& line) {
-  static const std::regex re(R"(listening on ws://[^\s:/]+:([0-9]{1,5}))");
+  static const std::regex re(R"(listening on wss?://[^\s:/]+:([0-9]{1,5}))");
   std::smatch m;
   if (!std::regex_search(line, m, re)) return std::nullopt;
   unsigned long p = std::stoul(m[1].str());
