@@ -9,13 +9,18 @@ namespace clasp::router {
 
 namespace {
 constexpr std::uint64_t micros_per_second = 1000000;
+const std::string& no_holder() {
+  static const std::string empty;
+  return empty;
 }
+}  // namespace
 
 set_outcome param_store::check_local(const msg::set& set, std::string_view writer) const {
   set_outcome out;
   auto it = params_.find(set.address);
   const param_record* rec = it == params_.end() ? nullptr : &it->second;
-  if (rec && !rec->lock_holder.empty() && rec->lock_holder != writer) {
+  const std::string& holder = locks_.empty() ? no_holder() : lock_holder(set.address);
+  if (!holder.empty() && holder != writer) {
     out.error = error_code::lock_held;
     out.error_text = "param is locked by another session";
     return out;
@@ -29,10 +34,7 @@ set_outcome param_store::check_local(const msg::set& set, std::string_view write
       return out;
     }
   }
-  if (set.unlock && (!rec || rec->lock_holder.empty())) {
-    // Unlocking an unlocked param is harmless; nothing to refuse.
-  }
-  return out;
+  return out;  // unlocking an unlocked param is harmless: nothing to refuse
 }
 
 set_outcome param_store::apply_local(const msg::set& set, std::string_view writer,
@@ -60,11 +62,12 @@ set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, st
   rec.written_here = true;
   if (track_) changed_.push_back(it->first);
   if (set.lock) {
-    out.lock_changed = rec.lock_holder != writer;
-    rec.lock_holder.assign(writer.data(), writer.size());
+    auto& holder = locks_[it->first];
+    out.lock_changed = holder != writer;
+    holder.assign(writer.data(), writer.size());
   }
-  if (set.unlock && rec.lock_holder == writer) {
-    rec.lock_holder.clear();
+  if (auto lock = locks_.find(it->first); set.unlock && lock != locks_.end() && lock->second == writer) {
+    locks_.erase(lock);
     out.lock_changed = true;
   }
   arm_ttl(rec, set.ttl, now_us);
@@ -135,7 +138,7 @@ std::optional<revision_t> param_store::remove(const std::string& address, std::u
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
   if (track_) changed_.push_back(it->first);
-  rec.lock_holder.clear();
+  locks_.erase(address);
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
   rec.sliding_ttl_s = 0;
@@ -152,7 +155,6 @@ std::vector<std::string> param_store::take_changed() {
 }
 
 void param_store::restore(const std::string& address, param_record rec) {
-  rec.lock_holder.clear();
   rec.written_here = false;
   auto [it, inserted] = params_.insert_or_assign(address, std::move(rec));
   (void)inserted;
@@ -167,8 +169,13 @@ void param_store::start_sequence_at(change_seq_t seq) {
 }
 
 void param_store::release_locks(std::string_view holder) {
-  for (auto& [address, rec] : params_)
-    if (!rec.lock_holder.empty() && rec.lock_holder == holder) rec.lock_holder.clear();
+  for (auto it = locks_.begin(); it != locks_.end();)
+    it = it->second == holder ? locks_.erase(it) : std::next(it);
+}
+
+const std::string& param_store::lock_holder(const std::string& address) const {
+  auto it = locks_.find(address);
+  return it == locks_.end() ? no_holder() : it->second;
 }
 
 const param_record* param_store::find(const std::string& address) const {

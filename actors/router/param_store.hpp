@@ -28,7 +28,6 @@ struct param_record {
   change_seq_t seq = 0;
   bool tombstone = false;         // removed (expired); kept so removals sync too
   bool written_here = false;      // set by a write this router accepted as owner since it started
-  std::string lock_holder;        // session id; empty = unlocked
   std::uint64_t expires_at_us = 0;  // 0 = never
   std::uint32_t sliding_ttl_s = 0;  // re-armed on each update when non-zero
 };
@@ -66,6 +65,8 @@ class param_store {
 
   // Releases every lock held by `holder` (its session ended).
   void release_locks(std::string_view holder);
+  // The session holding the lock on `address`; empty = unlocked.
+  const std::string& lock_holder(const std::string& address) const;
 
   const param_record* find(const std::string& address) const;
   const param_record* find_live(const std::string& address) const;
@@ -101,6 +102,9 @@ class param_store {
   void arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl, std::uint64_t now_us);
 
   std::unordered_map<std::string, param_record> params_;
+  // Locks are rare: kept apart so a param costs no holder string, and a closing
+  // session releases its locks without a scan of the whole table.
+  std::unordered_map<std::string, std::string> locks_;  // address -> holder session
   change_seq_t seq_ = 0;
   change_seq_t tombstone_horizon_ = 0;
   std::size_t live_ = 0;

@@ -358,7 +358,6 @@ bool state_db::save_router_id(const std::string& id, std::string* error) {
 void state_db::stage_param(const std::string& address, const param_record& rec) {
   param_record& slot = staged_params_[address];
   slot = rec;
-  slot.lock_holder.clear();  // not persisted; don't keep the string around either
 }
 
 void state_db::stage_watermark(const std::string& router_id, change_seq_t seq) {

