@@ -57,7 +57,7 @@ void router_core::restore(std::vector<std::pair<std::string, param_record>> para
   for (auto& [address, rec] : params) params_.restore(address, std::move(rec));
   params_.start_sequence_at(change_seq);
   params_.restore_tombstone_horizon(tombstone_horizon);
-  watermarks_ = std::move(watermarks);
+  sync_marks_.restore(std::move(watermarks));
 }
 
 std::vector<std::pair<std::string, param_record>> router_core::take_changed_params() {
@@ -68,9 +68,7 @@ std::vector<std::pair<std::string, param_record>> router_core::take_changed_para
 }
 
 std::map<std::string, change_seq_t> router_core::take_changed_watermarks() {
-  std::map<std::string, change_seq_t> out;
-  out.swap(changed_watermarks_);
-  return out;
+  return sync_marks_.take_changed();
 }
 
 std::uint64_t router_core::now_us() const {
@@ -237,8 +235,11 @@ void router_core::on_set(session_info& s, Set&& m, codec::qos q) {
   const param_record* rec = params_.find(m.address);
   fan_out_param(m.address, *rec, 0);
   if (m.lock || m.unlock)
-    ack(s, q, m.address, out.revision, !rec->lock_holder.empty(),
-        rec->lock_holder.empty() ? std::nullopt : std::optional<std::string>(rec->lock_holder));
+  {
+    const std::string& holder = params_.lock_holder(m.address);
+    ack(s, q, m.address, out.revision, !holder.empty(),
+        holder.empty() ? std::nullopt : std::optional<std::string>(holder));
+  }
   else
     ack(s, q, m.address, out.revision);
 }

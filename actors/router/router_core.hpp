@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/federation/revision_tracker.hpp"
 #include "actors/federation/routing_table.hpp"
 #include "actors/router/param_store.hpp"
 #include "actors/router/subscription_table.hpp"
@@ -65,7 +66,13 @@ class router_core {
 
   // Answers a sync request: everything under `patterns` changed after `since`,
   // as SNAPSHOT parts plus tombstones, then SyncComplete carrying our current seq.
+  // Large answers are paced: parts go out while the link's outbound queue is
+  // short, the rest on later pump_syncs() calls, so a million params neither
+  // overflow the queue nor stall the link's other traffic.
   void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since);
+  // Sends more of the pending sync answers; true while some remain.
+  bool pump_syncs();
+  bool has_pending_syncs() const { return !sync_jobs_.empty(); }
 
   // Timers.
   void expire_due(std::uint64_t now_us);
@@ -88,14 +95,14 @@ class router_core {
   void restore(std::vector<std::pair<std::string, param_record>> params,
                std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
                change_seq_t tombstone_horizon);
-  void track_changes(bool on) { params_.track_changes(on); track_watermarks_ = on; }
+  void track_changes(bool on) { params_.track_changes(on); sync_marks_.track_changes(on); }
   std::vector<std::pair<std::string, param_record>> take_changed_params();
   std::map<std::string, change_seq_t> take_changed_watermarks();
 
   const param_store& params() const { return params_; }
   const router_counters& counters() const { return counters_; }
   std::size_t session_count() const { return sessions_.size(); }
-  std::map<std::string, change_seq_t> watermarks() const { return watermarks_; }
+  std::map<std::string, change_seq_t> watermarks() const { return sync_marks_.watermarks(); }
 
  private:
   struct session_info {
@@ -115,6 +122,17 @@ class router_core {
   struct signal_info {
     signal_definition def;
   };
+  // A sync answer being sent: the matching records were picked when the request
+  // came; each is sent as it is when its turn comes (newer is fine: replicas
+  // keep the highest revision).
+  struct sync_job {
+    session_id_t link = 0;
+    std::vector<std::string> patterns;
+    change_seq_t complete_at = 0;
+    std::vector<const std::string*> addresses;  // keys of params_ (nodes are stable)
+    std::size_t next = 0;
+  };
+  bool pump_job(sync_job& job);
 
   // Client operations.
   template <class Set>
@@ -156,10 +174,9 @@ class router_core {
   std::unordered_map<session_id_t, session_info> sessions_;
   federation::routing_ptr routing_;
   std::unordered_map<session_id_t, std::deque<pending_forward>> forwards_;  // by link
-  std::map<std::string, change_seq_t> watermarks_;  // router id -> its seq we last synced to
-  bool track_watermarks_ = false;
-  std::map<std::string, change_seq_t> changed_watermarks_;
+  federation::revision_tracker sync_marks_;  // router id -> its seq we last synced to
   std::map<std::string, signal_definition> announced_;
+  std::vector<sync_job> sync_jobs_;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
 };

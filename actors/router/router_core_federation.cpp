@@ -2,10 +2,12 @@
 // write request, or refusal), forwarding writes to their owner and relaying the
 // answer, and answering sync requests with only what changed.
 #include <set>
+#include <unordered_set>
 
 #include "actors/federation/namespace_registry.hpp"
 #include "actors/router/router_core.hpp"
 #include "messages/address.hpp"
+#include "messages/detail/encoded_sizes.hpp"
 
 namespace clasp::router {
 
@@ -225,10 +227,7 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
       return;
     }
     case federation_op::sync_complete: {
-      if (m.since_revision) {
-        watermarks_[link.link_router] = *m.since_revision;
-        if (track_watermarks_) changed_watermarks_[link.link_router] = *m.since_revision;
-      }
+      if (m.since_revision) sync_marks_.record_sync(link.link_router, *m.since_revision);
       if (on_sync_complete) on_sync_complete(link.id, m);
       return;
     }
@@ -251,19 +250,15 @@ void router_core::on_revision_vector(session_info& link, const msg::federation_s
   }
   const auto* view = routing_->link(link.id);
   if (!view) return;
-  std::vector<param_entry> newer;
-  std::vector<std::pair<std::string, revision_t>> removed;
-  for (const auto& [address, rev] : m.revisions) {
-    if (!acceptable_address(address) || !federation::routing_table::interested(*view, address)) continue;
-    const param_record* rec = params_.find(address);
-    if (!rec || rec->revision <= rev) continue;
-    if (rec->tombstone)
-      removed.emplace_back(address, rec->revision);
-    else
-      newer.push_back({address, rec->val, rec->revision, std::nullopt, std::nullopt});
-  }
-  for (auto& part : codec::split_snapshot(std::move(newer))) send_frame(link, make_frame(part));
-  for (const auto& [address, rev] : removed) send_frame(link, make_frame(tombstone_set(address, rev)));
+  auto behind = federation::revision_tracker::newer_than(
+      m.revisions, [&](const std::string& address) -> const param_record* {
+        if (!acceptable_address(address) || !federation::routing_table::interested(*view, address))
+          return nullptr;
+        return params_.find(address);
+      });
+  for (auto& part : codec::split_snapshot(std::move(behind.newer))) send_frame(link, make_frame(part));
+  for (const auto& [address, rev] : behind.removed)
+    send_frame(link, make_frame(tombstone_set(address, rev)));
 }
 
 void router_core::request_sync(session_id_t link_id, const std::vector<std::string>& patterns) {
@@ -272,8 +267,7 @@ void router_core::request_sync(session_id_t link_id, const std::vector<std::stri
   msg::federation_sync req;
   req.op = federation_op::request_sync;
   req.patterns = patterns;
-  auto wm = watermarks_.find(link->link_router);
-  if (wm != watermarks_.end()) req.since_revision = wm->second;
+  req.since_revision = sync_marks_.watermark(link->link_router);
   req.origin = config_.router_id;
   send_frame(*link, make_frame(req, codec::qos::confirm));
 }
@@ -285,26 +279,71 @@ void router_core::send_sync(session_id_t link_id, const std::vector<std::string>
   // A watermark from a future we never reached means we restarted and lost
   // state: the requester gets everything we have.
   if (since > params_.current_seq() || since < params_.tombstone_horizon()) since = 0;
-  std::set<std::string> seen;
-  std::vector<param_entry> live;
-  std::vector<std::pair<std::string, revision_t>> removed;
+  sync_job job;
+  job.link = link_id;
+  job.patterns = patterns;
+  job.complete_at = params_.current_seq();
+  std::unordered_set<const std::string*> seen;
   for (const auto& pattern : patterns) {
-    params_.for_each_matching(pattern, since, true, [&](const std::string& a, const param_record& r) {
-      if (!seen.insert(a).second) return;
-      if (r.tombstone)
-        removed.emplace_back(a, r.revision);
-      else
-        live.push_back({a, r.val, r.revision, std::nullopt, std::nullopt});
+    params_.for_each_matching(pattern, since, true, [&](const std::string& a, const param_record&) {
+      if (seen.insert(&a).second) job.addresses.push_back(&a);
     });
   }
-  for (auto& part : codec::split_snapshot(std::move(live))) send_frame(*link, make_frame(part));
-  for (const auto& [address, rev] : removed) send_frame(*link, make_frame(tombstone_set(address, rev)));
+  sync_jobs_.push_back(std::move(job));
+  pump_syncs();
+}
+
+namespace {
+// Keep at most this much queued towards a syncing link before waiting for the
+// socket to drain (well under the queue's soft limit, so live updates are
+// never coalesced because of a sync).
+constexpr std::size_t sync_queue_budget = 256 * 1024;
+constexpr std::size_t snapshot_part_bytes = 60000;
+}  // namespace
+
+bool router_core::pump_job(sync_job& job) {
+  auto* link = find(job.link);
+  if (!link || !link->conn) return false;  // the link went away: drop the job
+  std::vector<param_entry> part;
+  std::size_t part_bytes = 3;
+  auto flush_part = [&] {
+    if (part.empty()) return;
+    msg::snapshot snap;
+    snap.params = std::move(part);
+    send_frame(*link, make_frame(snap));
+    part.clear();
+    part_bytes = 3;
+  };
+  while (job.next < job.addresses.size()) {
+    if (part.empty() && link->conn->stats().bytes_queued >= sync_queue_budget) return true;
+    const std::string& address = *job.addresses[job.next++];
+    const param_record* rec = params_.find(address);
+    if (!rec) continue;
+    if (rec->tombstone) {
+      send_frame(*link, make_frame(tombstone_set(address, rec->revision)));
+      continue;
+    }
+    param_entry entry{address, rec->val, rec->revision, std::nullopt, std::nullopt};
+    const std::size_t need = codec::detail::param_entry_size(entry);
+    if (!part.empty() && (part_bytes + need > snapshot_part_bytes || part.size() == 65535)) flush_part();
+    if (3 + need > codec::max_payload) continue;  // cannot travel in any frame
+    part_bytes += need;
+    part.push_back(std::move(entry));
+  }
+  flush_part();
   msg::federation_sync done;
   done.op = federation_op::sync_complete;
-  done.patterns = patterns;
-  done.since_revision = params_.current_seq();
+  done.patterns = job.patterns;
+  done.since_revision = job.complete_at;
   done.origin = config_.router_id;
   send_frame(*link, make_frame(done));
+  return false;
+}
+
+bool router_core::pump_syncs() {
+  for (auto it = sync_jobs_.begin(); it != sync_jobs_.end();)
+    it = pump_job(*it) ? std::next(it) : sync_jobs_.erase(it);
+  return !sync_jobs_.empty();
 }
 
 }  // namespace clasp::router

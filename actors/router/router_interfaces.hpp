@@ -14,6 +14,7 @@
 // Atoms are plain aliases in CAF 0.17 (no type id); the project name is unused.
 CAF_ADD_ATOM(clasp_actors, clasp::actors, tick_atom, "tick")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, persist_atom, "persist")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, pump_atom, "pump")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, shutdown_atom, "shutdown")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, stats_atom, "stats")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, sync_tick_atom, "synctick")
@@ -41,7 +42,7 @@ using frame_sink_actor =
 using state_store_actor = caf::typed_actor<
     caf::reacts_to<attach_session>, caf::reacts_to<detach_session>, caf::reacts_to<op_batch>,
     caf::reacts_to<mark_link>, caf::reacts_to<routing_update>, caf::reacts_to<request_sync>,
-    caf::reacts_to<tick_atom>, caf::reacts_to<persist_atom>,
+    caf::reacts_to<tick_atom>, caf::reacts_to<persist_atom>, caf::reacts_to<pump_atom>,
     caf::replies_to<shutdown_atom>::with<std::uint64_t>,  // sessions still attached
     caf::replies_to<stats_atom>::with<std::string>>;      // JSON counters
 

@@ -21,10 +21,21 @@ struct store_state {
   std::unordered_map<session_id_t, peer_link_actor>
       owners;  // link actors to tell about sync completion
   persistence_actor persistence;
+  bool pump_scheduled = false;  // a pump_atom is on its way for paced sync answers
   static inline const char* name = "state_store";
 };
 
 using store_self = state_store_actor::stateful_pointer<store_state>;
+
+constexpr auto pump_interval = std::chrono::milliseconds(2);
+
+// Paced sync answers continue shortly, once the link's queue has drained a bit.
+void schedule_pump(store_self self) {
+  auto& st = self->state;
+  if (st.pump_scheduled || !st.core->has_pending_syncs()) return;
+  st.pump_scheduled = true;
+  self->delayed_send(self, pump_interval, pump_atom_v);
+}
 
 std::uint64_t wall_now_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -77,10 +88,16 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
           else
             core.handle(b.id, std::move(op.msg), op.quality);
         }
+        schedule_pump(self);
       },
       [=](mark_link& m) { self->state.core->mark_link(m.id, std::move(m.router_id)); },
       [=](routing_update& u) { self->state.core->set_routing(std::move(u.table)); },
       [=](const request_sync& r) { self->state.core->request_sync(r.id, r.patterns); },
+      [=](pump_atom) {
+        self->state.pump_scheduled = false;
+        self->state.core->pump_syncs();
+        schedule_pump(self);
+      },
       [=](tick_atom) {
         auto now = wall_now_us();
         self->state.core->expire_due(now);

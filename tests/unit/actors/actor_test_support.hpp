@@ -85,6 +85,7 @@ inline actors::state_store_actor::behavior_type stub_store(std::shared_ptr<probe
       [=](const request_sync&) { p->add("sync"); },
       [=](tick_atom) {},
       [=](persist_atom) {},
+      [=](pump_atom) {},
       [=](shutdown_atom) -> std::uint64_t { return 0; },
       [=](stats_atom) -> std::string { return "{}"; },
   };
