@@ -105,6 +105,9 @@ struct upstream_declared {
   session_id_t link = 0;
   std::string router_id;
   std::vector<std::string> patterns;
+  // False when sent on our declaration's ACK, before the upstream named itself:
+  // routing is set up, but syncing waits (watermarks are kept per router id).
+  bool named = true;
 };
 struct link_closed {
   session_id_t link = 0;

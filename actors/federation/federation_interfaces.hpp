@@ -18,6 +18,7 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, active_atom, "active")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_info_atom, "peerinfo")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_for_atom, "peersfor")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, should_fwd_atom, "shouldfwd")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, declare_fallback_atom, "declfallbk")
 
 namespace clasp::actors {
 
@@ -36,7 +37,7 @@ struct register_supervisor;
 using peer_link_actor =
     frame_sink_actor::extend<caf::reacts_to<link_connected>, caf::reacts_to<link_connect_failed>,
                              caf::reacts_to<sync_done>, caf::reacts_to<sync_tick_atom>,
-                             caf::reacts_to<heartbeat_atom>>;
+                             caf::reacts_to<heartbeat_atom>, caf::reacts_to<declare_fallback_atom>>;
 
 // Owns the outbound links: their status reports, its own retry timer (slot
 // index), fault injection and shutdown. Link deaths arrive as down messages.

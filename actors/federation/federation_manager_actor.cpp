@@ -3,6 +3,7 @@
 #include "actors/federation/federation_manager_actor.hpp"
 
 #include <map>
+#include <set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,10 @@ struct manager_state {
   std::map<session_id_t, session_actor> inbound;  // link -> session actor
   std::map<std::string, peer_status> peers;    // by key
   static inline const char* name = "federation_manager";
+  // Leaf side: patterns already requested per upstream link, and whether our
+  // own namespaces were pulled back once this run.
+  std::map<session_id_t, std::set<std::string>> synced_on_link;
+  bool own_restored = false;
 };
 
 using manager_self = federation_manager_actor::stateful_pointer<manager_state>;
@@ -90,15 +95,24 @@ federation_manager_actor::behavior_type manager_behavior(
         self->send(st.store, mark_link{u.link, u.router_id});
         publish_routing(self);
         redeclare_all(self, 0);
-        // Pull what we lack: the remote namespaces, and our own state in case we lost it.
-        auto patterns = u.patterns;
-        for (const auto& p : st.registry->own()) patterns.push_back(p);
-        self->send(st.store, request_sync{u.link, std::move(patterns)});
+        if (!u.named) return true;
+        // Pull what we lack: namespaces this link has not synced yet, and once
+        // per run our own state, in case we restarted without it.
+        auto& synced = st.synced_on_link[u.link];
+        std::vector<std::string> patterns;
+        for (const auto& p : u.patterns)
+          if (synced.insert(p).second) patterns.push_back(p);
+        if (!st.own_restored) {
+          st.own_restored = true;
+          for (const auto& p : st.registry->own()) patterns.push_back(p);
+        }
+        if (!patterns.empty()) self->send(st.store, request_sync{u.link, std::move(patterns)});
         return true;
       },
       [=](link_closed& c) {
         auto& st = self->state;
         st.registry->link_closed(c.link);
+        st.synced_on_link.erase(c.link);
         bool was_inbound = st.inbound.erase(c.link) > 0;
         publish_routing(self);
         if (was_inbound) redeclare_all(self, c.link);

@@ -31,6 +31,7 @@ struct link_state {
   std::string last_error;
   std::uint64_t last_rx_us = 0;
   static inline const char* name = "peer_link";
+  bool named = false;  // the hub told us its router id (its DeclareNamespaces origin)
 };
 
 using link_self = peer_link_actor::stateful_pointer<link_state>;
@@ -83,11 +84,11 @@ void fail(link_self self, std::string why) {
   self->quit(caf::make_error(caf::sec::runtime_error, st.last_error));
 }
 
+// Anti-entropy: what changed upstream since our watermark, for the namespaces
+// we replicate (our own are ours: asking for them would only echo our writes).
 void sync_patterns(link_self self) {
   auto& st = self->state;
-  auto patterns = st.remote_patterns;
-  for (const auto& p : st.deps.config->federation.owned_namespaces) patterns.push_back(p);
-  self->send(st.deps.store, request_sync{st.id, std::move(patterns)});
+  if (!st.remote_patterns.empty()) self->send(st.deps.store, request_sync{st.id, st.remote_patterns});
 }
 
 void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
@@ -100,7 +101,7 @@ void declare_upstream(link_self self, std::shared_ptr<transport::frame_batch> ba
                       std::size_t next) {
   auto& st = self->state;
   self->request(st.deps.manager, std::chrono::seconds(10),
-                upstream_declared{st.id, st.hub_id, st.remote_patterns})
+                upstream_declared{st.id, st.hub_id, st.remote_patterns, st.named})
       .await([=](bool) { process_frames(self, batch, next); },
              [=](caf::error& err) { fail(self, "federation manager did not answer: " + caf::to_string(err)); });
 }
@@ -145,6 +146,9 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
         if (f.msg.is<msg::ack>()) {
           flush();
           enter(self, link_phase::syncing);
+          // A hub of ours names itself right away; one that never does (another
+          // implementation) is synced under its session id after a short wait.
+          if (!st.named) self->delayed_send(self, std::chrono::seconds(1), declare_fallback_atom_v);
           return declare_upstream(self, batch, i + 1);
         }
         if (auto e = std::get_if<msg::error>(&f.msg.body)) {
@@ -159,6 +163,7 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
         fs && fs->op == federation_op::declare_namespaces) {
       flush();
       if (fs->origin && !fs->origin->empty()) st.hub_id = *fs->origin;
+      st.named = true;
       st.remote_patterns = fs->patterns;
       report(self, state_name(st.phase));
       if (st.phase == link_phase::awaiting_declare_ack) continue;  // declared once the ACK is in
@@ -233,6 +238,12 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         self->delayed_send(
             self, std::chrono::milliseconds(self->state.deps.config->federation.sync_interval_ms),
             sync_tick_atom_v);
+      },
+      [=](declare_fallback_atom) {
+        auto& st = self->state;
+        if (st.named || !st.conn) return;
+        st.named = true;  // the hub never named itself: its session id stands in
+        caf::anon_send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns, true});
       },
       [=](heartbeat_atom) {
         auto& st = self->state;
