@@ -111,8 +111,11 @@ int run_router(const server_options& options) {
   cfg.set("scheduler.policy", options.actor_scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   cfg.set("logger.console", caf::atom("none"));
   {
-    caf::actor_system sys{cfg};
+    // The sockets' runtime outlives the actor system: ~actor_system waits for
+    // every actor, and an actor ending late may still touch its connection
+    // (calls after io.stop() are ignored; after ~io_runtime they would not be).
     transport::io_runtime io(options.io_threads);
+    caf::actor_system sys{cfg};
 
     auto gate = std::make_shared<ready_gate>();
     auto on_accept = [gate](transport::connection_ptr conn) {
