@@ -56,7 +56,8 @@ set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, st
   rec.tombstone = false;
   rec.val = std::forward<Set>(set).val;
   rec.revision += 1;
-  rec.writer.assign(writer.data(), writer.size());
+  if (!(last_writer_ == writer)) last_writer_ = writer;
+  rec.writer.share(last_writer_);
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
   rec.written_here = true;
@@ -107,7 +108,10 @@ bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::ui
   rec.written_here = false;
   rec.val = tombstone ? value{} : entry.val;
   rec.revision = entry.revision;
-  rec.writer = entry.writer.value_or(std::string{});
+  // Replicated params mostly share one writer (the link's router id).
+  const std::string_view who = entry.writer ? std::string_view(*entry.writer) : std::string_view();
+  if (!(last_writer_ == who)) last_writer_ = who;
+  rec.writer.share(last_writer_);
   rec.timestamp_us = entry.timestamp.value_or(now_us);
   rec.seq = ++seq_;
   if (track_) changed_.push_back(it->first);

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/router/writer_name.hpp"
 #include "messages/messages.hpp"
 
 namespace clasp::router {
@@ -23,7 +24,7 @@ using change_seq_t = std::uint64_t;
 struct param_record {
   value val;
   revision_t revision = 0;
-  std::string writer;             // session id or router id of the last writer
+  writer_name writer;             // session id or router id of the last writer (shared)
   std::uint64_t timestamp_us = 0;  // when the value was last changed
   change_seq_t seq = 0;
   bool tombstone = false;         // removed (expired); kept so removals sync too
@@ -105,6 +106,7 @@ class param_store {
   // Locks are rare: kept apart so a param costs no holder string, and a closing
   // session releases its locks without a scan of the whole table.
   std::unordered_map<std::string, std::string> locks_;  // address -> holder session
+  writer_name last_writer_;  // consecutive writes by one writer share its name
   change_seq_t seq_ = 0;
   change_seq_t tombstone_horizon_ = 0;
   std::size_t live_ = 0;
