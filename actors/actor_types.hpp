@@ -50,7 +50,7 @@ struct attach_session {
   session_id_t id = 0;
   std::string name;
   transport::connection_ptr conn;
-  peer_link_actor owner;  // told when a link's sync completes (null for sessions)
+  frame_sink_actor owner;  // told when a link's sync completes (null for client sessions)
   // Federation role: none, an inbound peer (hub side) or our outbound link to an upstream.
   router::session_role role = router::session_role::client;
 };

@@ -1,7 +1,7 @@
 // Socket-to-actor routing for one connection; see connection_bridge.hpp.
 #include "actors/connection_bridge.hpp"
 
-#include <atomic>
+#include <chrono>
 #include <random>
 
 #include <caf/all.hpp>
@@ -10,21 +10,53 @@
 
 namespace clasp::actors {
 
+namespace {
+
+std::uint64_t steady_now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// True for a FEDERATION_SYNC DeclareNamespaces frame (checked on raw bytes).
+bool is_declaration(std::string_view frame) {
+  if (frame.size() < 4 || static_cast<std::uint8_t>(frame[0]) != codec::magic) return false;
+  const std::size_t offset = (static_cast<std::uint8_t>(frame[1]) & 0x20) ? 12 : 4;
+  return frame.size() > offset + 1 && static_cast<std::uint8_t>(frame[offset]) == 0x04 &&
+         static_cast<std::uint8_t>(frame[offset + 1]) == 0x01;
+}
+
+// Frames [from, end) of `batch` as a batch of their own.
+transport::frame_batch tail_of(const transport::frame_batch& batch, std::size_t from) {
+  transport::frame_batch out;
+  for (std::size_t i = from; i < batch.size(); ++i) {
+    auto f = batch.frame(i);
+    out.spans.emplace_back(static_cast<std::uint32_t>(out.bytes.size()), static_cast<std::uint32_t>(f.size()));
+    out.bytes.append(f.data(), f.size());
+  }
+  return out;
+}
+
+}  // namespace
+
+void session_bridge::hand_to_owner(transport::frame_batch batch) {
+  route_ = route::owner_busy;
+  caf::anon_send(session_, frames_in{std::make_shared<transport::frame_batch>(std::move(batch))});
+}
+
 void session_bridge::on_frames(transport::frame_batch batch) {
+  last_read_us_.store(steady_now_us(), std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (batch.size() == 0) return;
   switch (route_) {
-    case route::first_read:
-      if (batch.size() > 0) route_ = route::holding;
-      caf::anon_send(session_, frames_in{std::make_shared<transport::frame_batch>(std::move(batch))});
+    case route::to_owner:
+      hand_to_owner(std::move(batch));
       return;
-    case route::holding:
+    case route::owner_busy:
       held_.push_back(std::move(batch));
       return;
     case route::direct:
       forward_to_store(batch);
-      return;
-    case route::actor:
-      caf::anon_send(session_, frames_in{std::make_shared<transport::frame_batch>(std::move(batch))});
       return;
   }
 }
@@ -33,6 +65,11 @@ void session_bridge::forward_to_store(transport::frame_batch& batch) {
   auto ops = std::make_shared<std::vector<decoded_op>>();
   ops->reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (divert_declarations_ && is_declaration(batch.frame(i))) {
+      if (!ops->empty()) caf::anon_send(store_, op_batch{session_id_, std::move(ops)});
+      hand_to_owner(tail_of(batch, i));
+      return;
+    }
     codec::decoded_frame f;
     codec::decode_error err;
     if (codec::decode_frame(batch.frame(i), f, err)) {
@@ -48,21 +85,37 @@ void session_bridge::forward_to_store(transport::frame_batch& batch) {
   caf::anon_send(store_, op_batch{session_id_, std::move(ops)});
 }
 
-void session_bridge::go_direct(state_store_actor store, std::uint64_t session_id) {
+void session_bridge::go_direct(state_store_actor store, std::uint64_t session_id,
+                               bool divert_declarations) {
   std::lock_guard<std::mutex> lock(mutex_);
   store_ = std::move(store);
   session_id_ = session_id;
+  divert_declarations_ = divert_declarations;
   route_ = route::direct;
-  for (auto& batch : held_) forward_to_store(batch);
-  held_.clear();
+  while (!held_.empty() && route_ == route::direct) {
+    auto batch = std::move(held_.front());
+    held_.pop_front();
+    forward_to_store(batch);
+  }
 }
 
-void session_bridge::go_actor() {
+void session_bridge::next_to_owner() {
   std::lock_guard<std::mutex> lock(mutex_);
-  route_ = route::actor;
+  if (held_.empty()) {
+    route_ = route::to_owner;
+    return;
+  }
+  // Everything held so far, in order, as one read.
+  transport::frame_batch merged;
   for (auto& batch : held_)
-    caf::anon_send(session_, frames_in{std::make_shared<transport::frame_batch>(std::move(batch))});
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto f = batch.frame(i);
+      merged.spans.emplace_back(static_cast<std::uint32_t>(merged.bytes.size()),
+                                static_cast<std::uint32_t>(f.size()));
+      merged.bytes.append(f.data(), f.size());
+    }
   held_.clear();
+  hand_to_owner(std::move(merged));
 }
 
 void session_bridge::on_closed(std::string reason) {

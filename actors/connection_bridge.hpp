@@ -1,9 +1,13 @@
-// Connects a transport connection to the actors. Until the session actor has
-// seen the handshake, reads go to it; then a client session's reads are decoded
-// on the I/O thread and go straight to the state store (one hop less per
-// message), while federation peers stay on the session actor.
+// Connects a transport connection to the actors. The owning actor (session or
+// outbound link) handles one read at a time while reads that arrive meanwhile
+// are held; when it is done it either asks for the next read or switches the
+// connection to the direct route, where reads are decoded on the I/O thread and
+// go straight to the state store (one actor hop less per message). Federation
+// declarations still go to the owner on the direct route: they need the
+// federation manager before anything behind them is handled.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -23,22 +27,29 @@ class session_bridge final : public transport::connection_handler {
   void on_frames(transport::frame_batch batch) override;
   void on_closed(std::string reason) override;
 
-  // Called by the session actor once it has handled the first read: later reads
-  // (including any held meanwhile, in order) go decoded to the store...
-  void go_direct(state_store_actor store, std::uint64_t session_id);
-  // ...or keep going to the session actor.
-  void go_actor();
+  // The owner finished the read it was given: later reads (held ones first, in
+  // order) go decoded to the store. With `divert_declarations`, a read holding
+  // a FEDERATION_SYNC DeclareNamespaces goes back to the owner from that frame on.
+  void go_direct(state_store_actor store, std::uint64_t session_id, bool divert_declarations = false);
+  // The owner finished the read it was given and wants the next one itself.
+  void next_to_owner();
+
+  // When the socket last delivered anything (steady clock, microseconds).
+  std::uint64_t last_read_us() const { return last_read_us_.load(std::memory_order_relaxed); }
 
  private:
-  enum class route { first_read, holding, direct, actor };
+  enum class route { to_owner, owner_busy, direct };
+  void hand_to_owner(transport::frame_batch batch);      // mutex held
   void forward_to_store(transport::frame_batch& batch);  // mutex held
 
   std::mutex mutex_;
-  route route_ = route::first_read;
+  route route_ = route::to_owner;
+  bool divert_declarations_ = false;
   frame_sink_actor session_;
   state_store_actor store_;
   std::uint64_t session_id_ = 0;
   std::deque<transport::frame_batch> held_;
+  std::atomic<std::uint64_t> last_read_us_{0};
 };
 
 // Process-wide unique ids for sessions and links (never 0).

@@ -18,7 +18,7 @@ struct server_options {
   std::string tls_key;
   unsigned io_threads = 1;
   unsigned actor_threads = 2;
-  std::string actor_scheduler = "stealing";
+  std::string actor_scheduler = "sharing";
   bool persistence = false;  // on with --state-db
   std::string state_db;
   actors::node_config node;

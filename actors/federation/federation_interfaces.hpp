@@ -36,7 +36,7 @@ struct register_supervisor;
 // "sync complete", and its own anti-entropy and heartbeat timers.
 using peer_link_actor =
     frame_sink_actor::extend<caf::reacts_to<link_connected>, caf::reacts_to<link_connect_failed>,
-                             caf::reacts_to<sync_done>, caf::reacts_to<sync_tick_atom>,
+                             caf::reacts_to<sync_tick_atom>,
                              caf::reacts_to<heartbeat_atom>, caf::reacts_to<declare_fallback_atom>>;
 
 // Owns the outbound links: their status reports, its own retry timer (slot

@@ -29,7 +29,8 @@ struct link_state {
   std::string hub_id;
   std::vector<std::string> remote_patterns;
   std::string last_error;
-  std::uint64_t last_rx_us = 0;
+  std::uint64_t connected_us = 0;
+  std::shared_ptr<session_bridge> bridge;
   static inline const char* name = "peer_link";
   bool named = false;  // the hub told us its router id (its DeclareNamespaces origin)
 };
@@ -109,7 +110,6 @@ void declare_upstream(link_self self, std::shared_ptr<transport::frame_batch> ba
 void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
                     std::size_t index) {
   auto& st = self->state;
-  st.last_rx_us = now_us();
   std::shared_ptr<std::vector<decoded_op>> ops;
   auto flush = [&] {
     if (ops && !ops->empty()) self->send(st.deps.store, op_batch{st.id, std::move(ops)});
@@ -173,6 +173,12 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
     ops->push_back({std::move(f.msg), f.header.quality});
   }
   flush();
+  // Once our declaration is in, data goes straight to the store; a new
+  // declaration from the hub comes back here first.
+  if (st.phase == link_phase::syncing || st.phase == link_phase::active)
+    st.bridge->go_direct(st.deps.store, st.id, /*divert_declarations=*/true);
+  else
+    st.bridge->next_to_owner();
 }
 
 peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps,
@@ -206,17 +212,16 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         auto& st = self->state;
         st.conn = std::move(c.conn);
         *conn_holder = st.conn;
-        auto bridge = std::make_shared<session_bridge>();
-        bridge->set_session(caf::actor_cast<frame_sink_actor>(self));
-        bridge->go_actor();  // a link handles every read itself
-        st.conn->start(std::move(bridge));
+        st.bridge = std::make_shared<session_bridge>();
+        st.bridge->set_session(caf::actor_cast<frame_sink_actor>(self));
+        st.conn->start(st.bridge);
         msg::hello hello;
         hello.version = 1;
         hello.features = st.deps.config->federation.features | feature::federation;
         hello.name = st.deps.config->federation.client_name;
         hello.token = st.deps.config->federation.auth_token;
         send_direct(self, hello);
-        st.last_rx_us = now_us();
+        st.connected_us = now_us();
         enter(self, link_phase::awaiting_welcome);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
       },
@@ -247,7 +252,9 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
       },
       [=](heartbeat_atom) {
         auto& st = self->state;
-        if (now_us() - st.last_rx_us > silence_limit_us)
+        // Reads may bypass this actor (direct route): the bridge keeps the time.
+        const auto last = std::max(st.connected_us, st.bridge ? st.bridge->last_read_us() : 0);
+        if (now_us() - last > silence_limit_us)
           return fail(self, "hub silent for 10 s: link presumed dead");
         send_direct(self, msg::ping{}, codec::qos::fire);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);

@@ -32,10 +32,12 @@ struct routing_update;
 struct persist_batch;
 struct persist_namespaces;
 struct redeclare;
+struct sync_done;
 
-// Whatever reads a connection: a session actor or an outbound peer link.
-using frame_sink_actor =
-    caf::typed_actor<caf::reacts_to<frames_in>, caf::reacts_to<connection_closed>>;
+// Whatever reads a connection: a session actor or an outbound peer link. Both
+// hear from the store when a sync they asked for (or answered) completed.
+using frame_sink_actor = caf::typed_actor<caf::reacts_to<frames_in>, caf::reacts_to<connection_closed>,
+                                          caf::reacts_to<sync_done>>;
 
 // The one state store: attached connections, every operation in arrival order,
 // routing snapshots, sync requests; `tick`/`persist` are its own timers.

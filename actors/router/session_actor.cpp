@@ -29,7 +29,6 @@ struct session_state {
   std::vector<std::string> peer_namespaces;
   bool closing = false;
   std::shared_ptr<session_bridge> bridge;
-  bool direct = false;
 };
 
 using session_self = session_actor::stateful_pointer<session_state>;
@@ -91,7 +90,9 @@ bool on_hello(session_self self, const msg::hello& h) {
   } else {
     st.current = phase::client;
   }
-  self->send(st.store, attach_session{st.id, st.name, st.conn, peer_link_actor{},
+  frame_sink_actor owner;
+  if (st.current == phase::peer) owner = caf::actor_cast<frame_sink_actor>(self);
+  self->send(st.store, attach_session{st.id, st.name, st.conn, owner,
                                       st.current == phase::peer ? router::session_role::inbound_peer
                                                                 : router::session_role::client});
   msg::welcome w;
@@ -105,7 +106,6 @@ bool on_hello(session_self self, const msg::hello& h) {
                st.current == phase::peer ? "federation peer" : "client", h.name);
   if (st.current == phase::peer) {
     report_peer(self, "Handshaking");
-    st.bridge->go_actor();  // peers keep their reads on this actor (declarations need it)
   }
   return true;
 }
@@ -196,10 +196,6 @@ void process_frames(session_self self, std::shared_ptr<transport::frame_batch> b
         on_declare(self, *fs, batch, i + 1);
         return;
       }
-      if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
-          fs && fs->op == federation_op::sync_complete) {
-        report_peer(self, "Active");
-      }
       if (st.peer_router.empty() && !f.msg.is<msg::ping>()) {
         // Nothing but pings is meaningful from a peer before its declaration.
         if (auto early = std::get_if<msg::federation_sync>(&f.msg.body)) {
@@ -219,10 +215,16 @@ void process_frames(session_self self, std::shared_ptr<transport::frame_batch> b
     ops->push_back({std::move(f.msg), f.header.quality});
   }
   flush_ops(self, ops);
-  if (st.current == phase::client && !st.closing && !st.direct) {
+  if (st.closing) return;
+  if (st.current == phase::client) {
     // From now on this client's reads go decoded straight to the store.
-    st.direct = true;
     st.bridge->go_direct(st.store, st.id);
+  } else if (st.current == phase::peer && !st.peer_router.empty()) {
+    // A declared peer's data goes straight to the store too; a new declaration
+    // comes back here first.
+    st.bridge->go_direct(st.store, st.id, /*divert_declarations=*/true);
+  } else {
+    st.bridge->next_to_owner();
   }
 }
 
@@ -261,6 +263,10 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
       [=](connection_closed& c) {
         spdlog::debug("session {}: connection closed: {}", self->state.name, c.reason);
         self->quit();
+      },
+      [=](sync_done&) {
+        // The peer answered our RequestSync: its link is in steady state.
+        if (self->state.current == phase::peer) report_peer(self, "Active");
       },
       [=](redeclare& r) {
         if (self->state.current != phase::peer || self->state.peer_router.empty()) return;

@@ -18,7 +18,7 @@ constexpr auto persist_interval = std::chrono::milliseconds(50);
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
-  std::unordered_map<session_id_t, peer_link_actor>
+  std::unordered_map<session_id_t, frame_sink_actor>
       owners;  // link actors to tell about sync completion
   persistence_actor persistence;
   bool pump_scheduled = false;  // a pump_atom is on its way for paced sync answers

@@ -98,6 +98,7 @@ inline actors::session_actor::behavior_type stub_session(std::shared_ptr<probe> 
   return {
       [=](frames_in&) {},
       [=](connection_closed&) {},
+      [=](sync_done&) {},
       [=](redeclare& r) { p->add("redeclare:" + tag + ":" + std::to_string(r.patterns.size())); },
       [=](sync_tick_atom) {},
       [=](shutdown_atom) {},
