@@ -13,6 +13,21 @@ namespace clasp::router {
 
 using federation::owner_kind;
 
+void router_core::apply_replica_set(session_info& link, const msg::set& m, std::uint64_t now) {
+  param_entry entry{m.address, m.val, *m.revision, link.link_router, std::nullopt};
+  const bool tomb = is_tombstone_set(m);
+  if (!params_.apply_remote(entry, tomb, now)) {
+    ++counters_.remote_stale;  // not newer than what we hold: duplicates and reordering are harmless
+    return;
+  }
+  ++counters_.remote_applied;
+  const param_record* rec = params_.find(m.address);
+  if (tomb)
+    fan_out_tombstone(m.address, *rec, link.id);
+  else
+    fan_out_param(m.address, *rec, link.id);
+}
+
 void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos q) {
   if (!acceptable_address(m.address)) {
     send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
@@ -23,18 +38,7 @@ void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos 
   if (owner.kind == owner_kind::remote && owner.ns->via == link.id) {
     // An update coming from the owner's side: a replica update.
     if (m.revision) {
-      param_entry entry{m.address, m.val, *m.revision, link.link_router, std::nullopt};
-      const bool tomb = is_tombstone_set(m);
-      if (params_.apply_remote(entry, tomb, now)) {
-        ++counters_.remote_applied;
-        const param_record* rec = params_.find(m.address);
-        if (tomb)
-          fan_out_tombstone(m.address, *rec, link.id);
-        else
-          fan_out_param(m.address, *rec, link.id);
-      } else {
-        ++counters_.remote_stale;
-      }
+      apply_replica_set(link, m, now);
       const param_record* rec = params_.find(m.address);
       ack(link, q, m.address, rec ? rec->revision : *m.revision);
       return;
@@ -81,16 +85,7 @@ void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos 
   if (link.role == session_role::upstream && m.revision) {
     // Our upstream speaks for every namespace we do not own, declared or not
     // (hubs that never declare theirs still get their updates applied).
-    param_entry entry{m.address, m.val, *m.revision, link.link_router, std::nullopt};
-    const bool tomb = is_tombstone_set(m);
-    if (params_.apply_remote(entry, tomb, now)) {
-      ++counters_.remote_applied;
-      const param_record* rec = params_.find(m.address);
-      if (tomb)
-        fan_out_tombstone(m.address, *rec, link.id);
-      else
-        fan_out_param(m.address, *rec, link.id);
-    }
+    apply_replica_set(link, m, now);
     return;
   }
   send_error(link.id, error_code::federation_refused,
