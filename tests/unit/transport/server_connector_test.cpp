@@ -496,8 +496,13 @@ TEST(transport, slow_reader_params_coalesce_and_streams_drop) {
     conn->send(frame, send_class::stream);
   }
   auto stats = conn->stats();
-  EXPECT_EQ(stats.frames_coalesced, 96u);
-  EXPECT_EQ(stats.frames_dropped, 100u);
+  // Exactly 96 and 100 when the socket takes nothing meanwhile; on a busy
+  // machine a pending write may complete during the loop and let a few frames
+  // queue fresh (after which coalescing resumes), so allow a small margin.
+  EXPECT_GE(stats.frames_coalesced, 88u);
+  EXPECT_LE(stats.frames_coalesced, 96u);
+  EXPECT_GE(stats.frames_dropped, 88u);
+  EXPECT_LE(stats.frames_dropped, 100u);
   EXPECT_LE(stats.bytes_queued, config.limits.hard_bytes);
   // Kept over soft for longer than stuck_timeout (the kernel may still absorb
   // some bytes, so top the queue up): the stuck timer closes the connection.
