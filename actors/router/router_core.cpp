@@ -5,6 +5,8 @@
 #include <chrono>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "messages/address.hpp"
 
 namespace clasp::router {
@@ -134,8 +136,16 @@ void router_core::send_error(session_id_t id, std::uint16_t code, std::string te
   e.code = code;
   e.message = std::move(text);
   e.address = std::move(address);
+  send_refusal(id, e);
+}
+
+void router_core::send_refusal(session_id_t id, const msg::error& e) {
   ++counters_.errors_sent;
-  send_to(id, e);
+  if (auto* s = find(id)) {
+    // One line per refused message (never per accepted one), as operators expect.
+    spdlog::info("session {}: refused with ERROR {}: {}", s->name, e.code, e.message);
+    send_frame(*s, make_frame(e));
+  }
 }
 
 void router_core::ack(session_info& s, codec::qos q, const std::string& address, revision_t rev,
@@ -319,8 +329,7 @@ void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::
     e.message = "invalid pattern '" + m.pattern + "'";
     e.address = m.pattern;
     e.correlation_id = m.id;
-    ++counters_.errors_sent;
-    send_frame(s, make_frame(e));
+    send_refusal(s.id, e);
     return;
   }
   if (subs_.count(s.id) >= config_.max_subscriptions && !subs_.has(s.id, m.id)) {
@@ -330,8 +339,7 @@ void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::
                 " per session";
     e.address = m.pattern;
     e.correlation_id = m.id;
-    ++counters_.errors_sent;
-    send_frame(s, make_frame(e));
+    send_refusal(s.id, e);
     return;
   }
   subs_.add({s.id, m.id, m.pattern, m.types});

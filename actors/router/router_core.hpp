@@ -86,6 +86,8 @@ class router_core {
   void send_to(session_id_t id, const message& m, codec::qos q = codec::qos::fire);
   void send_error(session_id_t id, std::uint16_t code, std::string text,
                   std::optional<std::string> address = std::nullopt);
+  // Sends an ERROR the router composed, counted and logged as a refusal.
+  void send_refusal(session_id_t id, const msg::error& e);
 
   // Closes every session's connection with a close frame (router shutdown).
   void close_all(std::uint16_t ws_code, const std::string& reason);

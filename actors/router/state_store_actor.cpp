@@ -84,7 +84,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
         // The batch was made for this store alone: its messages can be moved from.
         for (auto& op : *b.ops) {
           if (op.reply_to_sender)
-            core.send_to(b.id, op.msg);
+            core.send_refusal(b.id, op.msg.as<msg::error>());
           else
             core.handle(b.id, std::move(op.msg), op.quality);
         }
