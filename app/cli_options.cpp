@@ -128,7 +128,8 @@ std::string server_help() {
 
 Runs a CLASP router: WebSocket (subprotocol "clasp") and HTTP on one port.
 Prints "listening on ws://ADDR:PORT" on stdout once ready; logs go to stderr.
-HTTP: GET /healthz, GET /federation/peers, GET /stats.
+HTTP: GET /healthz, GET /federation/peers, GET /stats, POST /federation/peers/reconnect
+(outbound links that ended Failed try again).
 
 General:
   --port N                     TCP port (default 7330; 0 picks a free port)

@@ -229,6 +229,14 @@ int run_router(const server_options& options) {
           ask<std::string>(sys, store, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
                            actors::stats_atom_v);
+        } else if (method == "POST" && path == "/federation/peers/reconnect" && manager) {
+          ask<bool>(
+              sys, manager, reply,
+              [](bool& any) {
+                return transport::http_response{any ? 200 : 404, "application/json",
+                                                nlohmann::json{{"reconnecting", any}}.dump()};
+              },
+              actors::reenable_atom_v);
         } else if (method == "POST" && path == "/admin/kill-links" && node->test_admin && manager) {
           ask<std::uint32_t>(
               sys, manager, reply,

@@ -19,6 +19,7 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, peer_info_atom, "peerinfo")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_for_atom, "peersfor")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, should_fwd_atom, "shouldfwd")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, declare_fallback_atom, "declfallbk")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, reenable_atom, "reenable")
 
 namespace clasp::actors {
 
@@ -43,7 +44,8 @@ using peer_link_actor =
 // index), fault injection and shutdown. Link deaths arrive as down messages.
 using reconnect_supervisor_actor =
     caf::typed_actor<caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<peer_status>,
-                     caf::reacts_to<kill_links_atom>, caf::reacts_to<shutdown_atom>>;
+                     caf::reacts_to<kill_links_atom>, caf::reacts_to<reenable_atom>,
+                     caf::reacts_to<shutdown_atom>>;
 
 // The namespace authority and peer table, and the seed's query API.
 using federation_manager_actor = caf::typed_actor<
@@ -59,6 +61,8 @@ using federation_manager_actor = caf::typed_actor<
     caf::replies_to<peers_for_atom, std::string, std::string>::with<std::vector<std::string>>,
     caf::replies_to<should_fwd_atom, std::string, std::string>::with<bool>,
     // Test-only fault injection: kills every link actor; answers the inbound count.
-    caf::replies_to<kill_links_atom>::with<std::uint32_t>>;
+    caf::replies_to<kill_links_atom>::with<std::uint32_t>,
+    // Operator action: outbound links that ended Failed try again (false: none configured).
+    caf::replies_to<reenable_atom>::with<bool>>;
 
 }  // namespace clasp::actors

@@ -180,6 +180,12 @@ federation_manager_actor::behavior_type manager_behavior(
         if (st.supervisor) self->send(st.supervisor, kill_links_atom_v);
         return n;
       },
+      [=](reenable_atom) -> bool {
+        auto& st = self->state;
+        if (!st.supervisor) return false;
+        self->send(st.supervisor, reenable_atom_v);
+        return true;
+      },
   };
 }
 

@@ -108,6 +108,18 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
         for (auto& slot : self->state.slots)
           if (slot.link) self->send_exit(slot.link, caf::exit_reason::kill);
       },
+      [=](reenable_atom) {
+        // A Failed peer stays Failed until an operator re-enables it (or a restart).
+        auto& st = self->state;
+        for (std::size_t i = 0; i < st.slots.size(); ++i) {
+          auto& slot = st.slots[i];
+          if (!slot.failed || slot.link || st.stopping) continue;
+          spdlog::info("federation link to {}: re-enabled after Failed", slot.url);
+          slot.failed = false;
+          slot.failures = 0;
+          start_link(self, i);
+        }
+      },
       [=](shutdown_atom) {
         self->state.stopping = true;
         for (auto& slot : self->state.slots)

@@ -326,6 +326,9 @@ bool router_core::pump_job(sync_job& job) {
     part.push_back(std::move(entry));
   }
   flush_part();
+  // An answer always holds at least one SNAPSHOT, even an empty one, so a peer
+  // that waits for "SNAPSHOT(s) then SyncComplete" is never left guessing.
+  if (job.addresses.empty()) send_frame(*link, make_frame(msg::snapshot{}));
   msg::federation_sync done;
   done.op = federation_op::sync_complete;
   done.patterns = job.patterns;

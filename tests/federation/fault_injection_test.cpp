@@ -92,5 +92,39 @@ TEST(dead_hub, leaf_ends_failed_after_max_attempts) {
   expect_serves_clients(leaf.port());
 }
 
+// FEDERATION.md guarantee 7: Failed "stays so until restarted or re-enabled".
+TEST(dead_hub, failed_link_comes_back_when_re_enabled) {
+  std::uint16_t hub_port = 0;
+  {
+    router_process probe(router_process::server_args({"--no-persistence"}));
+    hub_port = probe.port();
+    probe.terminate();
+  }
+  router_process leaf(leaf_args(hub_port, "/site-a/**", "site-a",
+                                {"--federation-max-reconnect-attempts", "1",
+                                 "--federation-reconnect-delay-ms", "100"}));
+  std::string last;
+  ASSERT_TRUE(wait_peers(leaf.port(),
+                         [](const json& p) {
+                           return p.is_array() && p.size() == 1 &&
+                                  p[0].value("state", std::string{}) == "Failed";
+                         },
+                         converge_timeout, &last))
+      << "leaf never reached Failed: " << last;
+  // The hub appears on that port; the leaf stays Failed until told otherwise...
+  router_process hub(hub_args("hub", {"--port", std::to_string(hub_port)}));
+  const auto until = std::chrono::steady_clock::now() + millis(500);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(peers_of(leaf.port())[0].value("state", std::string{}), "Failed");
+    std::this_thread::sleep_for(millis(50));
+  }
+  // ...and is re-enabled by an operator.
+  auto r = http_post(leaf.port(), "/federation/peers/reconnect");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(wait_peers(leaf.port(), [](const json& p) { return peer_active(p, "hub"); },
+                         converge_timeout, &last))
+      << "re-enabled link never reached Active: " << last;
+}
+
 }  // namespace
 }  // namespace clasp::fedtest

@@ -166,6 +166,7 @@ federation_manager_actor::behavior_type silent_manager(federation_manager_actor:
       [=](peers_for_atom, const std::string&, const std::string&) -> strings { return {}; },
       [=](should_fwd_atom, const std::string&, const std::string&) -> bool { return false; },
       [=](kill_links_atom) -> std::uint32_t { return 0; },
+      [=](reenable_atom) -> bool { return false; },
   };
 }
 

@@ -277,13 +277,18 @@ TEST_F(RouterCoreFederation, SendSyncSendsOnlyWhatChangedSinceThenSyncComplete) 
   EXPECT_EQ(done.origin, std::optional<std::string>("hub"));
 }
 
-TEST_F(RouterCoreFederation, SendSyncWhenNothingChangedIsJustSyncComplete) {
+// PROTOCOL.md: the answer is "SNAPSHOT(s) ... and then a SyncComplete"; with
+// nothing changed that is one empty SNAPSHOT, so a peer waiting for a SNAPSHOT
+// first is never left guessing.
+TEST_F(RouterCoreFederation, SendSyncWhenNothingChangedIsAnEmptySnapshotThenSyncComplete) {
   seed_history();
   clear_all();
   core_.send_sync(link_b, {"/a/**"}, core_.params().current_seq());
   const auto msgs = conn(link_b).messages();
-  ASSERT_EQ(msgs.size(), 1u);
-  EXPECT_TRUE(msgs[0].is<msg::federation_sync>());
+  ASSERT_EQ(msgs.size(), 2u);
+  ASSERT_TRUE(msgs[0].is<msg::snapshot>());
+  EXPECT_TRUE(msgs[0].as<msg::snapshot>().params.empty());
+  EXPECT_TRUE(msgs[1].is<msg::federation_sync>());
 }
 
 TEST_F(RouterCoreFederation, SendSyncFromAFutureWatermarkSendsEverything) {
