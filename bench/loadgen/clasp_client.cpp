@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench_client.hpp"
+#include "clasp_wire.hpp"
 #include "tcp_stream.hpp"
 
 namespace bench {
@@ -18,31 +19,6 @@ namespace {
 constexpr std::uint8_t msg_hello = 0x01, msg_welcome = 0x02, msg_subscribe = 0x10,
                        msg_set = 0x21, msg_snapshot = 0x23, msg_bundle = 0x30,
                        msg_error = 0x51, type_bytes = 0x09;
-
-void put_u16(std::vector<std::uint8_t>& out, std::size_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v & 0xFF));
-}
-
-void put_string(std::vector<std::uint8_t>& out, const std::string& s) {
-  put_u16(out, s.size());
-  out.insert(out.end(), s.begin(), s.end());
-}
-
-std::string base64(const std::uint8_t* p, std::size_t n) {
-  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string s;
-  for (std::size_t i = 0; i < n; i += 3) {
-    std::uint32_t v = std::uint32_t{p[i]} << 16;
-    if (i + 1 < n) v |= std::uint32_t{p[i + 1]} << 8;
-    if (i + 2 < n) v |= p[i + 2];
-    s += abc[(v >> 18) & 63];
-    s += abc[(v >> 12) & 63];
-    s += i + 1 < n ? abc[(v >> 6) & 63] : '=';
-    s += i + 2 < n ? abc[v & 63] : '=';
-  }
-  return s;
-}
 
 // Bounds-checked big-endian reader over one CLASP payload.
 struct reader {

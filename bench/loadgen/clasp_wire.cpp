@@ -19,6 +19,21 @@ void put_string(bytes& out, const std::string& s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
+std::string base64(const std::uint8_t* p, std::size_t n) {
+  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string s;
+  for (std::size_t i = 0; i < n; i += 3) {
+    std::uint32_t v = std::uint32_t{p[i]} << 16;
+    if (i + 1 < n) v |= std::uint32_t{p[i + 1]} << 8;
+    if (i + 2 < n) v |= p[i + 2];
+    s += abc[(v >> 18) & 63];
+    s += abc[(v >> 12) & 63];
+    s += i + 1 < n ? abc[(v >> 6) & 63] : '=';
+    s += i + 2 < n ? abc[v & 63] : '=';
+  }
+  return s;
+}
+
 std::uint64_t get_u64(const std::uint8_t* p) {
   std::uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];

@@ -24,6 +24,8 @@ void put_u16(bytes& out, std::size_t v);
 void put_u64(bytes& out, std::uint64_t v);
 void put_string(bytes& out, const std::string& s);
 std::uint64_t get_u64(const std::uint8_t* p);
+// Base64 of n bytes (the WebSocket upgrade key).
+std::string base64(const std::uint8_t* p, std::size_t n);
 
 bytes encode_hello(const std::string& name);
 bytes encode_set_f64(const std::string& address, double value);

@@ -21,21 +21,6 @@ namespace bench {
 
 namespace {
 
-std::string base64(const std::uint8_t* p, std::size_t n) {
-  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string s;
-  for (std::size_t i = 0; i < n; i += 3) {
-    std::uint32_t v = std::uint32_t{p[i]} << 16;
-    if (i + 1 < n) v |= std::uint32_t{p[i + 1]} << 8;
-    if (i + 2 < n) v |= p[i + 2];
-    s += abc[(v >> 18) & 63];
-    s += abc[(v >> 12) & 63];
-    s += i + 1 < n ? abc[(v >> 6) & 63] : '=';
-    s += i + 2 < n ? abc[v & 63] : '=';
-  }
-  return s;
-}
-
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
 
 }  // namespace
