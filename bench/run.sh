@@ -33,6 +33,10 @@ newest() { ls -t "$@" 2>/dev/null | head -n 1; }
 LOADGEN="${LOADGEN:-$(newest "$ROOT"/build*/bench/loadgen/clasp_loadgen)}"
 CLASP="${CLASP:-$(newest "$ROOT"/build*/app/clasp)}"
 NATS_SERVER="${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}"
+# Servers start in their own run directories: make given paths absolute.
+absolute() { case "$1" in ""|/*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+LOADGEN="$(absolute "$LOADGEN")"
+CLASP="$(absolute "$CLASP")"
 MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
 
 if [ -z "$LOADGEN" ] || [ ! -x "$LOADGEN" ]; then
