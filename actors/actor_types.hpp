@@ -21,6 +21,8 @@
 
 namespace clasp::actors {
 
+class session_bridge;
+
 using session_id_t = std::uint64_t;
 
 // Socket side -> session or link actor.
@@ -60,6 +62,13 @@ struct detach_session {
 struct op_batch {
   session_id_t id = 0;
   std::shared_ptr<std::vector<decoded_op>> ops;
+};
+// Session/link actor -> state store, when the session's reads may skip the
+// actor: sent after everything else the session had for the store.
+struct direct_route {
+  session_id_t id = 0;
+  std::shared_ptr<session_bridge> bridge;
+  bool divert_declarations = false;  // see session_bridge::go_direct
 };
 struct mark_link {
   session_id_t id = 0;
@@ -146,6 +155,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(clasp_actors, caf::first_custom_type_id)
   CLASP_ACTOR_MESSAGE(attach_session)
   CLASP_ACTOR_MESSAGE(detach_session)
   CLASP_ACTOR_MESSAGE(op_batch)
+  CLASP_ACTOR_MESSAGE(direct_route)
   CLASP_ACTOR_MESSAGE(mark_link)
   CLASP_ACTOR_MESSAGE(request_sync)
   CLASP_ACTOR_MESSAGE(routing_update)
@@ -166,6 +176,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::connection_closed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_connected)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_connect_failed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::attach_session)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::direct_route)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::detach_session)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::op_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::mark_link)

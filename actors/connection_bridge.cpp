@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_types.hpp"
+#include "actors/router/store_gate.hpp"
 
 namespace clasp::actors {
 
@@ -56,46 +57,35 @@ void session_bridge::on_frames(transport::frame_batch batch) {
       held_.push_back(std::move(batch));
       return;
     case route::direct:
-      forward_to_store(batch);
+      apply_direct(batch);
       return;
   }
 }
 
-void session_bridge::forward_to_store(transport::frame_batch& batch) {
-  auto ops = std::make_shared<std::vector<decoded_op>>();
-  ops->reserve(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (divert_declarations_ && is_declaration(batch.frame(i))) {
-      if (!ops->empty()) caf::anon_send(store_, op_batch{session_id_, std::move(ops)});
-      hand_to_owner(tail_of(batch, i));
-      return;
-    }
-    codec::decoded_frame f;
-    codec::decode_error err;
-    if (codec::decode_frame(batch.frame(i), f, err)) {
-      ops->push_back({std::move(f.msg), f.header.quality});
-    } else {
-      // The store answers it, in order with the replies to earlier frames.
-      msg::error e;
-      e.code = err.code;
-      e.message = err.reason;
-      ops->push_back({message{std::move(e)}, codec::qos::fire, true});
-    }
-  }
-  caf::anon_send(store_, op_batch{session_id_, std::move(ops)});
+void session_bridge::apply_direct(transport::frame_batch& batch) {
+  std::size_t end = batch.size();
+  if (divert_declarations_)
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (is_declaration(batch.frame(i))) {
+        end = i;
+        break;
+      }
+  if (end > 0) gate_->apply(session_id_, batch, 0, end);
+  if (end < batch.size()) hand_to_owner(tail_of(batch, end));
 }
 
-void session_bridge::go_direct(state_store_actor store, std::uint64_t session_id,
+void session_bridge::go_direct(std::shared_ptr<store_gate> gate, std::uint64_t session_id,
                                bool divert_declarations) {
   std::lock_guard<std::mutex> lock(mutex_);
-  store_ = std::move(store);
+  if (!session_) return;  // closed meanwhile
+  gate_ = std::move(gate);
   session_id_ = session_id;
   divert_declarations_ = divert_declarations;
   route_ = route::direct;
   while (!held_.empty() && route_ == route::direct) {
     auto batch = std::move(held_.front());
     held_.pop_front();
-    forward_to_store(batch);
+    apply_direct(batch);
   }
 }
 
@@ -123,7 +113,7 @@ void session_bridge::on_closed(std::string reason) {
   caf::anon_send(session_, connection_closed{std::move(reason)});
   // Drop the references so the actors can go away.
   session_ = nullptr;
-  store_ = nullptr;
+  gate_ = nullptr;
   held_.clear();
 }
 

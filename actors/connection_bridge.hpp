@@ -1,10 +1,10 @@
 // Connects a transport connection to the actors. The owning actor (session or
 // outbound link) handles one read at a time while reads that arrive meanwhile
-// are held; when it is done it either asks for the next read or switches the
-// connection to the direct route, where reads are decoded on the I/O thread and
-// go straight to the state store (one actor hop less per message). Federation
-// declarations still go to the owner on the direct route: they need the
-// federation manager before anything behind them is handled.
+// are held; when it is done it either asks for the next read or has the store
+// switch the connection to the direct route, where reads are decoded and
+// applied on the I/O thread through the store's gate (no actor hop per read).
+// Federation declarations still go to the owner on the direct route: they need
+// the federation manager before anything behind them is handled.
 #pragma once
 
 #include <atomic>
@@ -19,6 +19,8 @@
 
 namespace clasp::actors {
 
+class store_gate;
+
 class session_bridge final : public transport::connection_handler {
  public:
   // Set once, before the connection starts reading.
@@ -27,10 +29,12 @@ class session_bridge final : public transport::connection_handler {
   void on_frames(transport::frame_batch batch) override;
   void on_closed(std::string reason) override;
 
-  // The owner finished the read it was given: later reads (held ones first, in
-  // order) go decoded to the store. With `divert_declarations`, a read holding
-  // a FEDERATION_SYNC DeclareNamespaces goes back to the owner from that frame on.
-  void go_direct(state_store_actor store, std::uint64_t session_id, bool divert_declarations = false);
+  // Called by the store once it has handled everything the owner sent it
+  // (the owner asks with a direct_route message): later reads, held ones
+  // first, go through `gate`. With `divert_declarations`, a read holding a
+  // FEDERATION_SYNC DeclareNamespaces goes back to the owner from that frame on.
+  void go_direct(std::shared_ptr<store_gate> gate, std::uint64_t session_id,
+                 bool divert_declarations = false);
   // The owner finished the read it was given and wants the next one itself.
   void next_to_owner();
 
@@ -40,13 +44,13 @@ class session_bridge final : public transport::connection_handler {
  private:
   enum class route { to_owner, owner_busy, direct };
   void hand_to_owner(transport::frame_batch batch);      // mutex held
-  void forward_to_store(transport::frame_batch& batch);  // mutex held
+  void apply_direct(transport::frame_batch& batch);      // mutex held
 
   std::mutex mutex_;
   route route_ = route::to_owner;
   bool divert_declarations_ = false;
   frame_sink_actor session_;
-  state_store_actor store_;
+  std::shared_ptr<store_gate> gate_;
   std::uint64_t session_id_ = 0;
   std::deque<transport::frame_batch> held_;
   std::atomic<std::uint64_t> last_read_us_{0};

@@ -176,7 +176,7 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
   // Once our declaration is in, data goes straight to the store; a new
   // declaration from the hub comes back here first.
   if (st.phase == link_phase::syncing || st.phase == link_phase::active)
-    st.bridge->go_direct(st.deps.store, st.id, /*divert_declarations=*/true);
+    self->send(st.deps.store, direct_route{st.id, st.bridge, /*divert_declarations=*/true});
   else
     st.bridge->next_to_owner();
 }

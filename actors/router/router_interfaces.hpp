@@ -26,6 +26,7 @@ struct connection_closed;
 struct attach_session;
 struct detach_session;
 struct op_batch;
+struct direct_route;
 struct mark_link;
 struct request_sync;
 struct routing_update;
@@ -43,6 +44,7 @@ using frame_sink_actor = caf::typed_actor<caf::reacts_to<frames_in>, caf::reacts
 // routing snapshots, sync requests; `tick`/`persist` are its own timers.
 using state_store_actor = caf::typed_actor<
     caf::reacts_to<attach_session>, caf::reacts_to<detach_session>, caf::reacts_to<op_batch>,
+    caf::reacts_to<direct_route>,
     caf::reacts_to<mark_link>, caf::reacts_to<routing_update>, caf::reacts_to<request_sync>,
     caf::reacts_to<tick_atom>, caf::reacts_to<persist_atom>, caf::reacts_to<pump_atom>,
     caf::replies_to<shutdown_atom>::with<std::uint64_t>,  // sessions still attached

@@ -217,12 +217,13 @@ void process_frames(session_self self, std::shared_ptr<transport::frame_batch> b
   flush_ops(self, ops);
   if (st.closing) return;
   if (st.current == phase::client) {
-    // From now on this client's reads go decoded straight to the store.
-    st.bridge->go_direct(st.store, st.id);
+    // From now on this client's reads go straight to the store's core, once
+    // the store has handled what this actor sent it (the message keeps the order).
+    self->send(st.store, direct_route{st.id, st.bridge, false});
   } else if (st.current == phase::peer && !st.peer_router.empty()) {
-    // A declared peer's data goes straight to the store too; a new declaration
+    // A declared peer's data goes straight to the core too; a new declaration
     // comes back here first.
-    st.bridge->go_direct(st.store, st.id, /*divert_declarations=*/true);
+    self->send(st.store, direct_route{st.id, st.bridge, /*divert_declarations=*/true});
   } else {
     st.bridge->next_to_owner();
   }

@@ -1,5 +1,7 @@
-// The state store actor: feeds router_core in mailbox order and drives its
-// timers (TTL expiry, overdue forwarded writes) with delayed messages.
+// The state store actor: owns router_core, feeds it what arrives in its
+// mailbox and drives its timers (TTL expiry, overdue forwarded writes, paced
+// sync answers) with delayed messages. Sessions on the direct route reach the
+// same core through the store_gate lock (see store_gate.hpp).
 #include "actors/router/state_store_actor.hpp"
 
 #include <chrono>
@@ -8,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/actor_types.hpp"
+#include "actors/connection_bridge.hpp"
+#include "actors/router/store_gate.hpp"
 
 namespace clasp::actors {
 
@@ -18,10 +22,10 @@ constexpr auto persist_interval = std::chrono::milliseconds(50);
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
+  std::shared_ptr<store_gate> gate;  // its lock guards `core` and `owners`
   std::unordered_map<session_id_t, frame_sink_actor>
       owners;  // link actors to tell about sync completion
   persistence_actor persistence;
-  bool pump_scheduled = false;  // a pump_atom is on its way for paced sync answers
   static inline const char* name = "state_store";
 };
 
@@ -29,12 +33,9 @@ using store_self = state_store_actor::stateful_pointer<store_state>;
 
 constexpr auto pump_interval = std::chrono::milliseconds(2);
 
-// Paced sync answers continue shortly, once the link's queue has drained a bit.
+// Gate lock held. Paced sync answers continue shortly, once the link's queue has drained a bit.
 void schedule_pump(store_self self) {
-  auto& st = self->state;
-  if (st.pump_scheduled || !st.core->has_pending_syncs()) return;
-  st.pump_scheduled = true;
-  self->delayed_send(self, pump_interval, pump_atom_v);
+  if (self->state.gate->claim_pump()) self->delayed_send(self, pump_interval, pump_atom_v);
 }
 
 std::uint64_t wall_now_us() {
@@ -43,6 +44,7 @@ std::uint64_t wall_now_us() {
                                         .count());
 }
 
+// Gate lock held.
 void persist_changes(store_self self) {
   auto& st = self->state;
   if (!st.persistence) return;
@@ -55,8 +57,13 @@ void persist_changes(store_self self) {
 
 state_store_actor::behavior_type store_behavior(store_self self, router::router_config config,
                                                 std::shared_ptr<router::persisted_state> saved,
-                                                persistence_actor persistence) {
+                                                persistence_actor persistence,
+                                                std::shared_ptr<store_gate> gate) {
   self->state.core = std::make_unique<router::router_core>(std::move(config));
+  self->state.gate = gate;
+  gate->open(self->state.core.get(), self);
+  // However the store ends, direct reads stop touching its core first.
+  self->attach_functor([gate](const caf::error&) { gate->close(); });
   if (saved)
     self->state.core->restore(std::move(saved->params), std::move(saved->watermarks),
                               saved->change_seq, saved->tombstone_horizon);
@@ -65,21 +72,25 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
     self->state.core->track_changes(true);
     self->delayed_send(self, persist_interval, persist_atom_v);
   }
+  // Runs under the gate lock, on whichever thread handled the SyncComplete.
   self->state.core->on_sync_complete = [self](session_id_t link, const msg::federation_sync& m) {
     auto it = self->state.owners.find(link);
-    if (it != self->state.owners.end()) self->send(it->second, sync_done{m.patterns});
+    if (it != self->state.owners.end()) caf::anon_send(it->second, sync_done{m.patterns});
   };
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {
       [=](attach_session& a) {
+        auto lock = self->state.gate->lock();
         if (a.owner) self->state.owners[a.id] = a.owner;
         self->state.core->attach(a.id, std::move(a.name), std::move(a.conn), a.role);
       },
       [=](detach_session d) {
+        auto lock = self->state.gate->lock();
         self->state.owners.erase(d.id);
         self->state.core->detach(d.id);
       },
       [=](op_batch& b) {
+        auto lock = self->state.gate->lock();
         auto& core = *self->state.core;
         // The batch was made for this store alone: its messages can be moved from.
         for (auto& op : *b.ops) {
@@ -90,30 +101,50 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
         }
         schedule_pump(self);
       },
-      [=](mark_link& m) { self->state.core->mark_link(m.id, std::move(m.router_id)); },
-      [=](routing_update& u) { self->state.core->set_routing(std::move(u.table)); },
-      [=](const request_sync& r) { self->state.core->request_sync(r.id, r.patterns); },
+      [=](direct_route& r) {
+        // Everything this session sent the store before is handled by now, so
+        // its reads may go straight to the core from here on. Not under the
+        // gate lock: the bridge takes it (after its own) for held reads.
+        r.bridge->go_direct(self->state.gate, r.id, r.divert_declarations);
+      },
+      [=](mark_link& m) {
+        auto lock = self->state.gate->lock();
+        self->state.core->mark_link(m.id, std::move(m.router_id));
+      },
+      [=](routing_update& u) {
+        auto lock = self->state.gate->lock();
+        self->state.core->set_routing(std::move(u.table));
+      },
+      [=](const request_sync& r) {
+        auto lock = self->state.gate->lock();
+        self->state.core->request_sync(r.id, r.patterns);
+      },
       [=](pump_atom) {
-        self->state.pump_scheduled = false;
+        auto lock = self->state.gate->lock();
+        self->state.gate->pump_ran();
         self->state.core->pump_syncs();
         schedule_pump(self);
       },
       [=](tick_atom) {
+        auto lock = self->state.gate->lock();
         auto now = wall_now_us();
         self->state.core->expire_due(now);
         self->state.core->fail_stale_forwards(now);
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
       [=](persist_atom) {
+        auto lock = self->state.gate->lock();
         persist_changes(self);
         self->delayed_send(self, persist_interval, persist_atom_v);
       },
       [=](shutdown_atom) -> std::uint64_t {
+        auto lock = self->state.gate->lock();
         persist_changes(self);
         self->state.core->close_all(1001, "router shutting down");
         return self->state.core->session_count();
       },
       [=](stats_atom) -> std::string {
+        auto lock = self->state.gate->lock();
         const auto& core = *self->state.core;
         const auto& c = core.counters();
         nlohmann::json j{{"params", core.params().live_count()},
@@ -135,7 +166,8 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
 state_store_actor spawn_state_store(caf::actor_system& sys, router::router_config config,
                                     std::shared_ptr<router::persisted_state> saved,
                                     persistence_actor persistence) {
-  return sys.spawn(store_behavior, std::move(config), std::move(saved), std::move(persistence));
+  return sys.spawn(store_behavior, std::move(config), std::move(saved), std::move(persistence),
+                   std::make_shared<store_gate>());
 }
 
 }  // namespace clasp::actors

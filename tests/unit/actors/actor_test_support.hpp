@@ -70,7 +70,8 @@ class probe {
 };
 
 // A state store that only records: "attach:client|peer", "detach", "ops:<n>",
-// "mark:<router>", "routing", "sync".
+// "direct", "mark:<router>", "routing", "sync". It never grants the direct route,
+// so reads after a session's first batch wait in its bridge.
 inline actors::state_store_actor::behavior_type stub_store(std::shared_ptr<probe> p) {
   using namespace actors;
   return {
@@ -80,6 +81,7 @@ inline actors::state_store_actor::behavior_type stub_store(std::shared_ptr<probe
       },
       [=](detach_session) { p->add("detach"); },
       [=](const op_batch& b) { p->add("ops:" + std::to_string(b.ops->size())); },
+      [=](direct_route&) { p->add("direct"); },
       [=](mark_link& m) { p->add("mark:" + m.router_id); },
       [=](routing_update&) { p->add("routing"); },
       [=](const request_sync&) { p->add("sync"); },

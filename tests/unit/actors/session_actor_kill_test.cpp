@@ -1,10 +1,12 @@
 // The session actor through its typed handles: HELLO attaches to the store,
-// later client reads go straight to the store, and whatever ends the actor
-// (kill, socket close) aborts its connection and detaches it from the store.
+// later client reads go straight to the store's core, and whatever ends the
+// actor (kill, socket close) aborts its connection and detaches it from the store.
 #include <gtest/gtest.h>
 
 #include "actor_test_support.hpp"
 #include "actors/router/session_actor.hpp"
+#include "actors/router/state_store_actor.hpp"
+#include "actors/actor_types.hpp"
 #include "messages/codec.hpp"
 
 namespace clasp::actors {
@@ -86,14 +88,47 @@ class SessionActor : public ::testing::Test {
   session_actor session_;
 };
 
-TEST_F(SessionActor, HelloAttachesThenReadsGoStraightToTheStore) {
-  hello();
+TEST_F(SessionActor, HelloAttachesThenAsksTheStoreForTheDirectRoute) {
+  msg::hello h;
   msg::set s;
   s.address = "/lights/1";
   s.val = value{std::int64_t{7}};
-  conn_->read({s, s});
-  EXPECT_TRUE(events_->wait_for("ops:2")) << "one op_batch per socket read";
-  EXPECT_EQ(events_->count("detach"), 0u);
+  conn_->read({h, s, s});
+  ASSERT_TRUE(events_->wait_for("direct"));
+  EXPECT_EQ(events_->count("attach:client"), 1u);
+  EXPECT_EQ(events_->count("ops:2"), 1u) << "the rest of the HELLO read goes to the store as one batch";
+  // The stub store never grants the route: later reads wait in the bridge.
+  conn_->read({s});
+  EXPECT_FALSE(events_->wait_for("ops:1", 1, std::chrono::milliseconds(200)));
+}
+
+// With the real store, reads after HELLO are applied on the reading thread, in
+// order with what the session sent before.
+TEST(SessionActorWithStore, ReadsAfterHelloReachTheCoreInOrder) {
+  actor_env env;
+  auto events = std::make_shared<probe>();
+  auto store = spawn_state_store(env.sys(), router::router_config{}, nullptr, {});
+  auto conn = std::make_shared<probe_connection>(events);
+  session_deps deps{store, {}, std::make_shared<const node_config>()};
+  auto session = spawn_session(env.sys(), deps, conn);
+  msg::hello h;
+  msg::set s;
+  s.address = "/lights/1";
+  s.val = value{std::int64_t{1}};
+  msg::set later = s;
+  later.val = value{std::int64_t{2}};
+  msg::get g;
+  g.address = "/lights/1";
+  conn->read({h, s});
+  conn->read({later, g});
+  ASSERT_TRUE(events->wait_for("sent:SNAPSHOT")) << "the GET is answered";
+  caf::scoped_actor self{env.sys()};
+  std::string stats;
+  self->request(store, caf::infinite, stats_atom_v)
+      .receive([&](std::string& j) { stats = j; }, [&](caf::error&) {});
+  EXPECT_NE(stats.find("\"sets_applied\":2"), std::string::npos) << stats;
+  caf::anon_send_exit(session, caf::exit_reason::kill);
+  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(SessionActor, KillAbortsTheConnectionAndDetachesFromTheStore) {

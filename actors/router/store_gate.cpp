@@ -1,0 +1,52 @@
+// The locked hot path into router_core; see store_gate.hpp.
+#include "actors/router/store_gate.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/actor_types.hpp"
+
+namespace clasp::actors {
+
+namespace {
+// How long a paced sync answer waits before its next parts (the link's queue drains meanwhile).
+constexpr auto pump_interval = std::chrono::milliseconds(2);
+}  // namespace
+
+void store_gate::open(router::router_core* core, state_store_actor store) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  core_ = core;
+  store_ = std::move(store);
+}
+
+void store_gate::close() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  core_ = nullptr;
+  store_ = nullptr;  // the store's state holds this gate: no cycle left behind
+}
+
+bool store_gate::claim_pump() {
+  if (pump_scheduled_ || !core_ || !core_->has_pending_syncs()) return false;
+  pump_scheduled_ = true;
+  return true;
+}
+
+void store_gate::apply(std::uint64_t session, const transport::frame_batch& batch, std::size_t from,
+                       std::size_t to) {
+  codec::decoded_frame f;  // reused: its buffers outlive each frame
+  codec::decode_error err;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!core_) return;
+  for (std::size_t i = from; i < to; ++i) {
+    if (codec::decode_frame(batch.frame(i), f, err)) {
+      core_->handle(session, std::move(f.msg), f.header.quality);
+    } else {
+      msg::error e;
+      e.code = err.code;
+      e.message = err.reason;
+      core_->send_refusal(session, e);
+    }
+  }
+  if (claim_pump()) caf::delayed_anon_send(store_, pump_interval, pump_atom_v);
+}
+
+}  // namespace clasp::actors
