@@ -33,8 +33,10 @@ enum class send_class : std::uint8_t {
 };
 
 struct outbound_limits {
-  std::size_t soft_bytes = 1 << 20;  // above this: coalesce params, drop streams
-  std::size_t hard_bytes = 16 << 20;  // above this even after coalescing: close the connection
+  // A subscriber keeping up with a 10,000-message window can hold ~1 MB in its
+  // queue; coalescing (lossy for a reader counting updates) starts well above that.
+  std::size_t soft_bytes = 4 << 20;   // above this: coalesce params, drop streams
+  std::size_t hard_bytes = 32 << 20;  // above this even after coalescing: close the connection
   std::chrono::milliseconds stuck_timeout{10000};  // over soft_bytes this long: close
 };
 
