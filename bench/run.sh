@@ -7,7 +7,9 @@
 #      TP_MESSAGES (1000000), WINDOW (10000), KEYS (100), SYSTEMS ("nats mqtt clasp"),
 #      TOPOLOGIES ("federated single"), MODES ("latency throughput"),
 #      SERVER_CPU (0), CLIENT_CPU (1), IDLE_WAIT (0 s), LOADGEN, CLASP, NATS_SERVER,
-#      MOSQUITTO, KEEP_WORK=1 (keep server logs and configs).
+#      MOSQUITTO, KEEP_WORK=1 (keep server logs and configs),
+#      CLASP_ARGS (extra flags for every clasp router, split on spaces; each router
+#      runs in its own directory, so CLASP_ARGS="--state-db state.db" gives each its own file).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,6 +25,7 @@ WINDOW="${WINDOW:-10000}"
 KEYS="${KEYS:-100}"
 TP_TIME_CAP="${TP_TIME_CAP:-60}"
 SYSTEMS="${SYSTEMS:-nats mqtt clasp}"
+CLASP_ARGS="${CLASP_ARGS:-}"
 TOPOLOGIES="${TOPOLOGIES:-federated single}"
 MODES="${MODES:-latency throughput}"
 NCPU="$(nproc)"
@@ -145,14 +148,14 @@ start_topology() {
     clasp:*)
       if [ -z "$CLASP" ] || [ ! -x "$CLASP" ]; then TOPO_ERROR="clasp binary not found (set CLASP=...)"; return 1; fi
       if [ "$topology" = single ]; then
-        start_server hub "$hub" "$CLASP" server --bind 127.0.0.1 --port "$hub" || return 1
+        start_server hub "$hub" "$CLASP" server --bind 127.0.0.1 --port "$hub" $CLASP_ARGS || return 1
         PUB_URL="ws://127.0.0.1:$hub"; SUB_URL="$PUB_URL"
       else
-        start_server hub "$hub" "$CLASP" server --bind 127.0.0.1 --port "$hub" --features federation || return 1
+        start_server hub "$hub" "$CLASP" server --bind 127.0.0.1 --port "$hub" --features federation $CLASP_ARGS || return 1
         start_server leaf-a "$pa" "$CLASP" server --bind 127.0.0.1 --port "$pa" --federation-mode leaf \
-          --federation-hub "ws://127.0.0.1:$hub" --federation-namespaces "/site-a/**" --federation-id site-a || return 1
+          --federation-hub "ws://127.0.0.1:$hub" --federation-namespaces "/site-a/**" --federation-id site-a $CLASP_ARGS || return 1
         start_server leaf-b "$pb" "$CLASP" server --bind 127.0.0.1 --port "$pb" --federation-mode leaf \
-          --federation-hub "ws://127.0.0.1:$hub" --federation-namespaces "/site-b/**" --federation-id site-b || return 1
+          --federation-hub "ws://127.0.0.1:$hub" --federation-namespaces "/site-b/**" --federation-id site-b $CLASP_ARGS || return 1
         PUB_URL="ws://127.0.0.1:$pa"; SUB_URL="ws://127.0.0.1:$pb"
       fi ;;
   esac
@@ -223,7 +226,7 @@ run_one() {
 echo "clasp comparison benchmark  $STAMP  host $(hostname), $NCPU CPUs: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
 echo "placement: every server process pinned with 'taskset -c $SERVER_CPU', the load generator with 'taskset -c $CLIENT_CPU'"
 echo "latency: $RATE msg/s for $LAT_DURATION s; throughput: $TP_MESSAGES messages, window $WINDOW; $REPS repetitions; $KEYS keys"
-echo "nats-server: $("$NATS_SERVER" --version 2>/dev/null || echo missing); mosquitto: $("$MOSQUITTO" -h 2>/dev/null | head -n 1 || true); clasp: ${CLASP:-missing}"
+echo "nats-server: $("$NATS_SERVER" --version 2>/dev/null || echo missing); mosquitto: $("$MOSQUITTO" -h 2>/dev/null | head -n 1 || true); clasp: ${CLASP:-missing} ${CLASP_ARGS}"
 for topology in $TOPOLOGIES; do
   for mode in $MODES; do
     for system in $SYSTEMS; do
