@@ -8,7 +8,7 @@ outbound_queue::outbound_queue(outbound_limits limits) : limits_(limits) {}
 
 outbound_queue::verdict outbound_queue::push(frame_ptr frame, send_class cls,
                                              std::string_view coalesce_key,
-                                             clock::time_point now) {
+                                             std::optional<clock::time_point> now) {
   const std::size_t size = frame ? frame->size() : 0;
   if (!frame) return check(now);
   if (over_soft()) {
@@ -66,7 +66,7 @@ void outbound_queue::take(std::vector<frame_ptr>& out) {
   queued_bytes_ = 0;
 }
 
-void outbound_queue::written(clock::time_point now) {
+void outbound_queue::written(std::optional<clock::time_point> now) {
   in_flight_bytes_ = 0;
   note_level(now);
 }
@@ -79,17 +79,17 @@ void outbound_queue::clear() {
   queued_bytes_ = 0;
 }
 
-void outbound_queue::note_level(clock::time_point now) {
+void outbound_queue::note_level(std::optional<clock::time_point> now) {
   if (!over_soft()) {
     over_soft_since_.reset();
   } else if (!over_soft_since_) {
-    over_soft_since_ = now;
+    over_soft_since_ = now.value_or(clock::now());
   }
 }
 
-outbound_queue::verdict outbound_queue::check(clock::time_point now) const {
+outbound_queue::verdict outbound_queue::check(std::optional<clock::time_point> now) const {
   if (bytes() > limits_.hard_bytes) return verdict::must_close;
-  if (over_soft_since_ && now - *over_soft_since_ > limits_.stuck_timeout)
+  if (over_soft_since_ && now.value_or(clock::now()) - *over_soft_since_ > limits_.stuck_timeout)
     return verdict::must_close;
   return verdict::ok;
 }

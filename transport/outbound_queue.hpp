@@ -26,17 +26,18 @@ class outbound_queue {
   // Queues, coalesces or drops one frame (see send_class). `coalesce_key` is
   // kept as a view: it must stay valid as long as `frame` (a view into the
   // frame's own bytes, or a literal, is the cheap way; no copy is made).
+  // `now` defaults to the clock, read only when the queue is over soft_bytes.
   verdict push(frame_ptr frame, send_class cls, std::string_view coalesce_key,
-               clock::time_point now = clock::now());
+               std::optional<clock::time_point> now = std::nullopt);
 
   // Moves every queued frame to `out` (appended, in order) for one socket write.
   // Their bytes stay counted as in flight until written() is called.
   void take(std::vector<frame_ptr>& out);
   // The write of everything taken so far finished.
-  void written(clock::time_point now = clock::now());
+  void written(std::optional<clock::time_point> now = std::nullopt);
 
   // must_close once bytes have stayed over soft_bytes longer than stuck_timeout.
-  verdict check(clock::time_point now = clock::now()) const;
+  verdict check(std::optional<clock::time_point> now = std::nullopt) const;
 
   // Drops everything queued (not what is in flight).
   void clear();
@@ -60,7 +61,7 @@ class outbound_queue {
     std::string_view key;  // param frames only; views memory that lives as long as `frame`
   };
   void build_index();
-  void note_level(clock::time_point now);
+  void note_level(std::optional<clock::time_point> now);
 
   outbound_limits limits_;
   std::deque<entry> entries_;

@@ -107,6 +107,7 @@ class ws_connection final : public connection,
         if (queue_.over_soft() && !stuck_armed_) arm_stuck = stuck_armed_ = true;
       }
     }
+    if (!overflow && !post_flush && !arm_stuck) return;  // a flush is already on its way
     auto self = this->shared_from_this();
     if (overflow) {
       asio::post(strand_, [self] { self->overflow(); });

@@ -73,7 +73,7 @@ std::map<std::string, change_seq_t> router_core::take_changed_watermarks() {
   return sync_marks_.take_changed();
 }
 
-std::uint64_t router_core::now_us() const {
+std::uint64_t router_core::clock_now_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());

@@ -56,6 +56,12 @@ class router_core {
   void set_routing(federation::routing_ptr routing);
   const federation::routing_table& routing() const { return *routing_; }
 
+  // Operations handled while `now_us` is pinned carry that time instead of
+  // reading the clock each (one socket read's frames arrived together, and the
+  // clock read is a visible share of the hot path). 0 unpins.
+  void pin_clock(std::uint64_t now_us) { pinned_now_us_ = now_us; }
+  static std::uint64_t clock_now_us();  // wall clock, microseconds
+
   // A client (or link) operation, in arrival order. qos is the frame's QoS.
   void handle(session_id_t from, const message& m, codec::qos q);
   // Same, allowed to take values out of `m` (the store owns its batches).
@@ -171,7 +177,7 @@ class router_core {
   void ack(session_info& s, codec::qos q, const std::string& address, revision_t rev,
            std::optional<bool> locked = std::nullopt, std::optional<std::string> holder = std::nullopt);
   session_info* find(session_id_t id);
-  std::uint64_t now_us() const;
+  std::uint64_t now_us() const { return pinned_now_us_ ? pinned_now_us_ : clock_now_us(); }
 
   router_config config_;
   param_store params_;
@@ -184,6 +190,7 @@ class router_core {
   std::vector<sync_job> sync_jobs_;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
+  std::uint64_t pinned_now_us_ = 0;  // see pin_clock
 };
 
 // Router-level limits on top of the syntax rules: long patterns make matching

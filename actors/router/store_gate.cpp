@@ -36,6 +36,7 @@ void store_gate::apply(std::uint64_t session, const transport::frame_batch& batc
   codec::decode_error err;
   std::lock_guard<std::mutex> lock(mutex_);
   if (!core_) return;
+  core_->pin_clock(router::router_core::clock_now_us());
   for (std::size_t i = from; i < to; ++i) {
     if (codec::decode_frame(batch.frame(i), f, err)) {
       core_->handle(session, std::move(f.msg), f.header.quality);
@@ -46,6 +47,7 @@ void store_gate::apply(std::uint64_t session, const transport::frame_batch& batc
       core_->send_refusal(session, e);
     }
   }
+  core_->pin_clock(0);
   if (claim_pump()) caf::delayed_anon_send(store_, pump_interval, pump_atom_v);
 }
 
