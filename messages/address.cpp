@@ -103,6 +103,15 @@ bool is_valid_pattern(std::string_view pattern) { return validate(pattern, true)
 bool is_pattern_with_wildcards(std::string_view pattern) { return has_star(pattern); }
 
 bool pattern_matches(std::string_view pattern, std::string_view address) {
+  // Namespaces are nearly always "<prefix>/**": a prefix test, no segment walk.
+  if (pattern.size() >= 3 && pattern.compare(pattern.size() - 3, 3, "/**") == 0) {
+    const std::string_view prefix = pattern.substr(0, pattern.size() - 3);
+    if (!has_star(prefix)) {
+      if (address.empty() || address.front() != '/') return false;
+      return address.compare(0, prefix.size(), prefix) == 0 &&
+             (address.size() == prefix.size() || address[prefix.size()] == '/');
+    }
+  }
   if (!has_star(pattern)) return pattern == address;
   if (address.empty() || address.front() != '/' || pattern.front() != '/') return false;
   // Glob matching over segments; on a mismatch the last `**` takes one more segment.

@@ -99,27 +99,38 @@ void param_store::arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl,
 }
 
 bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us) {
-  auto [it, inserted] = params_.try_emplace(entry.address);
+  const std::string_view writer = entry.writer ? std::string_view(*entry.writer) : std::string_view();
+  auto* rec = apply_remote(entry.address, value(entry.val), entry.revision, writer, tombstone, now_us);
+  if (rec && entry.timestamp) params_.find(entry.address)->second.timestamp_us = *entry.timestamp;
+  return rec != nullptr;
+}
+
+const param_record* param_store::apply_remote(const std::string& address, value&& val,
+                                              revision_t revision, std::string_view writer,
+                                              bool tombstone, std::uint64_t now_us) {
+  auto [it, inserted] = params_.try_emplace(address);
   param_record& rec = it->second;
-  if (!inserted && entry.revision <= rec.revision) return false;
+  if (!inserted && revision <= rec.revision) return nullptr;
   if (!tombstone && (inserted || rec.tombstone)) ++live_;
   if (tombstone && !inserted && !rec.tombstone) --live_;
   rec.tombstone = tombstone;
   rec.written_here = false;
-  rec.val = tombstone ? value{} : entry.val;
-  rec.revision = entry.revision;
+  if (tombstone)
+    rec.val = value{};
+  else
+    rec.val = std::move(val);
+  rec.revision = revision;
   // Replicated params mostly share one writer (the link's router id).
-  const std::string_view who = entry.writer ? std::string_view(*entry.writer) : std::string_view();
-  if (!(last_writer_ == who)) last_writer_ = who;
+  if (!(last_writer_ == writer)) last_writer_ = writer;
   rec.writer.share(last_writer_);
-  rec.timestamp_us = entry.timestamp.value_or(now_us);
+  rec.timestamp_us = now_us;
   rec.seq = ++seq_;
   if (track_) changed_.push_back(it->first);
   // Replicas never expire on their own: the owner decides and sends a tombstone.
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
   rec.sliding_ttl_s = 0;
-  return true;
+  return &rec;
 }
 
 revision_t param_store::renumber_above(const std::string& address, revision_t seen,

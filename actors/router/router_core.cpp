@@ -164,7 +164,10 @@ void router_core::handle(session_id_t from, const message& m, codec::qos q) {
   if (!s) return;
   if (!s->link_router.empty()) {
     // Data from a federation link follows the ownership rules.
-    if (auto set = std::get_if<msg::set>(&m.body)) return on_link_set(*s, *set, q);
+    if (auto set = std::get_if<msg::set>(&m.body)) {
+      msg::set copy = *set;
+      return on_link_set(*s, copy, q);
+    }
     if (auto pub = std::get_if<msg::publish>(&m.body)) return on_link_publish(*s, *pub);
     if (auto snap = std::get_if<msg::snapshot>(&m.body)) return on_link_snapshot(*s, *snap);
     if (m.is<msg::ack>() || m.is<msg::error>()) return on_link_reply(*s, m);
@@ -221,6 +224,7 @@ void router_core::handle(session_id_t from, message&& m, codec::qos q) {
   if (auto* set = std::get_if<msg::set>(&m.body)) {
     auto* s = find(from);
     if (s && s->link_router.empty()) return on_set(*s, std::move(*set), q);
+    if (s) return on_link_set(*s, *set, q);
   }
   handle(from, static_cast<const message&>(m), q);
 }

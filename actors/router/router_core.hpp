@@ -153,10 +153,12 @@ class router_core {
   void on_announce(session_info& s, const msg::announce& m, codec::qos q);
 
   // Federation link operations (router_core_federation.cpp).
-  void on_link_set(session_info& link, const msg::set& m, codec::qos q);
-  // A SET with a revision from the owner's side: applied if newer, then fanned
-  // out to everyone but `link`.
-  void apply_replica_set(session_info& link, const msg::set& m, std::uint64_t now);
+  // May take the value out of `m`.
+  void on_link_set(session_info& link, msg::set& m, codec::qos q);
+  // A SET with a revision from the owner's side: applied if newer (its value
+  // moved into the table), then fanned out to everyone but `link`. Returns the
+  // revision now held.
+  revision_t apply_replica_set(session_info& link, msg::set& m, std::uint64_t now);
   void on_link_publish(session_info& link, const msg::publish& m);
   void on_link_snapshot(session_info& link, const msg::snapshot& m);
   void on_link_reply(session_info& link, const message& m);

@@ -13,22 +13,24 @@ namespace clasp::router {
 
 using federation::owner_kind;
 
-void router_core::apply_replica_set(session_info& link, const msg::set& m, std::uint64_t now) {
-  param_entry entry{m.address, m.val, *m.revision, link.link_router, std::nullopt};
+revision_t router_core::apply_replica_set(session_info& link, msg::set& m, std::uint64_t now) {
   const bool tomb = is_tombstone_set(m);
-  if (!params_.apply_remote(entry, tomb, now)) {
+  const param_record* rec =
+      params_.apply_remote(m.address, std::move(m.val), *m.revision, link.link_router, tomb, now);
+  if (!rec) {
     ++counters_.remote_stale;  // not newer than what we hold: duplicates and reordering are harmless
-    return;
+    const param_record* held = params_.find(m.address);
+    return held ? held->revision : *m.revision;
   }
   ++counters_.remote_applied;
-  const param_record* rec = params_.find(m.address);
   if (tomb)
     fan_out_tombstone(m.address, *rec, link.id);
   else
     fan_out_param(m.address, *rec, link.id);
+  return rec->revision;
 }
 
-void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos q) {
+void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
   if (!acceptable_address(m.address)) {
     send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
@@ -38,9 +40,7 @@ void router_core::on_link_set(session_info& link, const msg::set& m, codec::qos 
   if (owner.kind == owner_kind::remote && owner.ns->via == link.id) {
     // An update coming from the owner's side: a replica update.
     if (m.revision) {
-      apply_replica_set(link, m, now);
-      const param_record* rec = params_.find(m.address);
-      ack(link, q, m.address, rec ? rec->revision : *m.revision);
+      ack(link, q, m.address, apply_replica_set(link, m, now));
       return;
     }
     // An owner's update without a revision: the owner did not number it, so we do.

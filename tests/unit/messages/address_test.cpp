@@ -52,6 +52,21 @@ TEST(Pattern, Matching) {
     EXPECT_EQ(pattern_matches(r.pattern, r.address), r.match) << r.pattern << " vs " << r.address;
 }
 
+// "<prefix>/**" takes a prefix-test shortcut; "<prefix>/**/**" means the same
+// and takes the general segment walk, so the two must always agree.
+TEST(Pattern, PrefixShortcutAgreesWithTheSegmentWalk) {
+  const char* prefixes[] = {"", "/a", "/a/b", "/site-a", "/site-a/bench"};
+  const char* addresses[] = {"/", "/a", "/a/", "/ab", "/a/b", "/a/bc", "/a/b/c", "/b/a",
+                             "/site-a", "/site-ab/x", "/site-a/bench/7", "/site-a/benchx", "a/b", ""};
+  for (const char* prefix : prefixes)
+    for (const char* address : addresses) {
+      const std::string shortcut = std::string(prefix) + "/**";
+      const std::string walked = std::string(prefix) + "/**/**";
+      EXPECT_EQ(pattern_matches(shortcut, address), pattern_matches(walked, address))
+          << shortcut << " vs '" << address << "'";
+    }
+}
+
 TEST(Pattern, CoveredByRequiredCases) {
   EXPECT_TRUE(covered_by("/a/b/**", "/a/**"));
   EXPECT_FALSE(covered_by("/a/**", "/a/*"));
