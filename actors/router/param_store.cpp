@@ -61,7 +61,7 @@ set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, st
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
   rec.written_here = true;
-  if (track_) changed_.push_back(it->first);
+  note_changed(it->first, rec);
   if (set.lock) {
     auto& holder = locks_[it->first];
     out.lock_changed = holder != writer;
@@ -125,7 +125,7 @@ const param_record* param_store::apply_remote(const std::string& address, value&
   rec.writer.share(last_writer_);
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
-  if (track_) changed_.push_back(it->first);
+  note_changed(it->first, rec);
   // Replicas never expire on their own: the owner decides and sends a tombstone.
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
@@ -139,7 +139,7 @@ revision_t param_store::renumber_above(const std::string& address, revision_t se
   rec.revision = seen + 1;
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
-  if (track_) changed_.push_back(address);
+  note_changed(address, rec);
   return rec.revision;
 }
 
@@ -152,7 +152,7 @@ std::optional<revision_t> param_store::remove(const std::string& address, std::u
   rec.revision += 1;
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
-  if (track_) changed_.push_back(it->first);
+  note_changed(it->first, rec);
   locks_.erase(address);
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
@@ -161,11 +161,19 @@ std::optional<revision_t> param_store::remove(const std::string& address, std::u
   return rec.revision;
 }
 
+void param_store::note_changed(const std::string& address, param_record& rec) {
+  if (!track_ || rec.unsaved) return;  // listed once per batch, however often it changes
+  rec.unsaved = true;
+  changed_.push_back(address);
+}
+
 std::vector<std::string> param_store::take_changed() {
   std::vector<std::string> out;
   out.swap(changed_);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  for (const auto& address : out) {
+    auto it = params_.find(address);
+    if (it != params_.end()) it->second.unsaved = false;
+  }
   return out;
 }
 

@@ -29,6 +29,7 @@ struct param_record {
   change_seq_t seq = 0;
   bool tombstone = false;         // removed (expired); kept so removals sync too
   bool written_here = false;      // set by a write this router accepted as owner since it started
+  bool unsaved = false;           // listed for the next persistence batch (change tracking on)
   std::uint64_t expires_at_us = 0;  // 0 = never
   std::uint32_t sliding_ttl_s = 0;  // re-armed on each update when non-zero
 };
@@ -115,8 +116,9 @@ class param_store {
   change_seq_t tombstone_horizon_ = 0;
   std::size_t live_ = 0;
   std::size_t ttl_armed_ = 0;  // how many records carry an expiry (skip scans when 0)
+  void note_changed(const std::string& address, param_record& rec);
   bool track_ = false;
-  std::vector<std::string> changed_;  // may repeat an address; take_changed() de-duplicates
+  std::vector<std::string> changed_;  // each address once (param_record::unsaved)
 };
 
 }  // namespace clasp::router
