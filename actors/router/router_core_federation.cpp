@@ -310,17 +310,27 @@ bool router_core::pump_job(sync_job& job) {
     part_bytes = 3;
   };
   while (job.next < job.addresses.size()) {
+    // The budget is checked between parts: whoever pumps (the I/O thread that
+    // took the request, or the store's timer) must leave the socket room to drain.
     if (part.empty() && link->conn->stats().bytes_queued >= sync_queue_budget) return true;
-    const std::string& address = *job.addresses[job.next++];
+    const std::string& address = *job.addresses[job.next];
     const param_record* rec = params_.find(address);
-    if (!rec) continue;
+    if (!rec) {
+      ++job.next;
+      continue;
+    }
     if (rec->tombstone) {
+      ++job.next;
       send_frame(*link, make_frame(tombstone_set(address, rec->revision)));
       continue;
     }
     param_entry entry{address, rec->val, rec->revision, std::nullopt, std::nullopt};
     const std::size_t need = codec::detail::param_entry_size(entry);
-    if (!part.empty() && (part_bytes + need > snapshot_part_bytes || part.size() == 65535)) flush_part();
+    if (!part.empty() && (part_bytes + need > snapshot_part_bytes || part.size() == 65535)) {
+      flush_part();
+      continue;  // this entry starts the next part, once the budget allows
+    }
+    ++job.next;
     if (3 + need > codec::max_payload) continue;  // cannot travel in any frame
     part_bytes += need;
     part.push_back(std::move(entry));

@@ -32,6 +32,7 @@ class fake_connection : public transport::connection {
     codec::decode_error err;
     // Every frame the router sends must decode: a failure here is a router bug.
     EXPECT_TRUE(codec::decode_frame(*frame, f.decoded, err)) << "undecodable frame: " << err.reason;
+    if (hold_) held_bytes_ += frame->size();
     sent_.push_back(std::move(f));
   }
 
@@ -42,7 +43,15 @@ class fake_connection : public transport::connection {
   }
   void abort() override { closed_ = true; }
   void set_limits(const transport::outbound_limits&) override {}
-  transport::connection_stats stats() const override { return {}; }
+  transport::connection_stats stats() const override {
+    transport::connection_stats s;
+    s.bytes_queued = held_bytes_;
+    return s;
+  }
+  // With holding on, sent bytes count as queued (a socket that never drains)
+  // until drain(); off (the default), the queue always looks empty.
+  void hold(bool on) { hold_ = on; }
+  void drain() { held_bytes_ = 0; }
   std::string remote_endpoint() const override { return "fake"; }
 
   const std::vector<sent_frame>& frames() const { return sent_; }
@@ -68,6 +77,8 @@ class fake_connection : public transport::connection {
 
  private:
   std::vector<sent_frame> sent_;
+  bool hold_ = false;
+  std::size_t held_bytes_ = 0;
   bool closed_ = false;
   std::uint16_t close_code_ = 0;
   std::string close_reason_;

@@ -301,6 +301,44 @@ TEST_F(RouterCoreFederation, SendSyncFromAFutureWatermarkSendsEverything) {
   EXPECT_EQ(conn(link_b).all<msg::set>().size(), 1u) << "plus the /a/3 tombstone";
 }
 
+// A big answer must leave the link's socket room to drain: it stops once about
+// 256 KiB are queued, whoever pumps it, and goes on only when the queue shrank.
+TEST_F(RouterCoreFederation, LargeSyncAnswerWaitsForTheLinkQueueToDrain) {
+  const std::string payload(200, 'x');
+  constexpr int params = 10000;  // ~2.2 MB of answer
+  for (int i = 0; i < params; ++i) owner_update(link_a, "/a/p" + std::to_string(i), value{payload}, 1);
+  clear_all();
+  conn(link_b).hold(true);
+
+  core_.send_sync(link_b, {"/a/**"}, 0);
+  auto entries = [&] {
+    std::size_t n = 0;
+    for (const auto& s : conn(link_b).all<msg::snapshot>()) n += s.params.size();
+    return n;
+  };
+  auto queued = conn(link_b).stats().bytes_queued;
+  EXPECT_GE(queued, 256u * 1024);
+  EXPECT_LT(queued, 256u * 1024 + 65536) << "one part over the budget at most";
+  EXPECT_LT(entries(), static_cast<std::size_t>(params));
+  EXPECT_TRUE(conn(link_b).all<msg::federation_sync>().empty()) << "no SyncComplete before the end";
+  EXPECT_TRUE(core_.has_pending_syncs());
+
+  EXPECT_TRUE(core_.pump_syncs());
+  EXPECT_EQ(conn(link_b).stats().bytes_queued, queued) << "nothing more while the queue is full";
+
+  int pumps = 0;
+  while (core_.has_pending_syncs() && pumps < 1000) {
+    conn(link_b).drain();
+    core_.pump_syncs();
+    EXPECT_LT(conn(link_b).stats().bytes_queued, 256u * 1024 + 65536);
+    ++pumps;
+  }
+  EXPECT_GT(pumps, 5);
+  EXPECT_EQ(entries(), static_cast<std::size_t>(params));
+  ASSERT_EQ(conn(link_b).all<msg::federation_sync>().size(), 1u);
+  EXPECT_TRUE(conn(link_b).messages().back().is<msg::federation_sync>());
+}
+
 TEST_F(RouterCoreFederation, RequestSyncOnALinkIsAnsweredForCoveredPatternsOnly) {
   const auto since = seed_history();
   clear_all();
