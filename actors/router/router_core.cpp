@@ -347,20 +347,28 @@ void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::
     return;
   }
   subs_.add({s.id, m.id, m.pattern, m.types});
-  if (m.types & type_mask::param) {
-    std::vector<param_entry> entries;
-    params_.for_each_matching(m.pattern, 0, false, [&](const std::string& a, const param_record& r) {
-      entries.push_back({a, r.val, r.revision, std::nullopt, std::nullopt});
-    });
-    for (auto& part : codec::split_snapshot(std::move(entries)))
-      send_frame(s, make_frame(part));
-  }
+  transport::frame_ptr ack_frame;
   if (wants_reply(q)) {
     msg::ack a;
     a.address = m.pattern;
     a.correlation_id = m.id;
-    send_frame(s, make_frame(a));
+    ack_frame = make_frame(a);
   }
+  if (!(m.types & type_mask::param)) {
+    send_frame(s, ack_frame);
+    return;
+  }
+  // The current values go out paced like a sync answer (a big table must not
+  // overflow the subscriber's queue), then the ACK.
+  sync_job job;
+  job.link = s.id;
+  job.subscription = true;
+  job.trailer = std::move(ack_frame);
+  params_.for_each_matching(m.pattern, 0, false, [&](const std::string& a, const param_record&) {
+    job.addresses.push_back(&a);
+  });
+  sync_jobs_.push_back(std::move(job));
+  if (!pump_job(sync_jobs_.back())) sync_jobs_.pop_back();
 }
 
 void router_core::on_get(session_info& s, const msg::get& m) {

@@ -76,7 +76,8 @@ class router_core {
   // short, the rest on later pump_syncs() calls, so a million params neither
   // overflow the queue nor stall the link's other traffic.
   void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since);
-  // Sends more of the pending sync answers; true while some remain.
+  // Sends more of the pending paced answers (sync answers and subscription
+  // snapshots); true while some remain.
   bool pump_syncs();
   bool has_pending_syncs() const { return !sync_jobs_.empty(); }
 
@@ -130,15 +131,20 @@ class router_core {
   struct signal_info {
     signal_definition def;
   };
-  // A sync answer being sent: the matching records were picked when the request
-  // came; each is sent as it is when its turn comes (newer is fine: replicas
-  // keep the highest revision).
+  // A paced answer being sent: a sync answer to a link, or the initial SNAPSHOT
+  // of a client's subscription. The matching records were picked when the
+  // request came; each is sent as it is when its turn comes (newer is fine:
+  // receivers keep the highest revision).
   struct sync_job {
-    session_id_t link = 0;
+    session_id_t link = 0;  // the session it goes to
     std::vector<std::string> patterns;
     change_seq_t complete_at = 0;
     std::vector<const std::string*> addresses;  // keys of params_ (nodes are stable)
     std::size_t next = 0;
+    // A subscription snapshot: no tombstones, no SyncComplete; `trailer` (the
+    // SUBSCRIBE's ACK, if asked for) goes out after the last part.
+    bool subscription = false;
+    transport::frame_ptr trailer;
   };
   bool pump_job(sync_job& job);
 

@@ -321,7 +321,7 @@ bool router_core::pump_job(sync_job& job) {
     }
     if (rec->tombstone) {
       ++job.next;
-      send_frame(*link, make_frame(tombstone_set(address, rec->revision)));
+      if (!job.subscription) send_frame(*link, make_frame(tombstone_set(address, rec->revision)));
       continue;
     }
     param_entry entry{address, rec->val, rec->revision, std::nullopt, std::nullopt};
@@ -336,6 +336,10 @@ bool router_core::pump_job(sync_job& job) {
     part.push_back(std::move(entry));
   }
   flush_part();
+  if (job.subscription) {
+    if (job.trailer) send_frame(*link, job.trailer);
+    return false;
+  }
   // An answer always holds at least one SNAPSHOT, even an empty one, so a peer
   // that waits for "SNAPSHOT(s) then SyncComplete" is never left guessing.
   if (job.addresses.empty()) send_frame(*link, make_frame(msg::snapshot{}));

@@ -170,6 +170,34 @@ TEST_F(RouterCoreClient, SubscribeSnapshotIsSplitIntoFramesUnderThePayloadLimit)
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(count)) << "every param is in exactly one part";
 }
 
+// A subscription to a big table is paced like a sync answer: it must not
+// overflow the subscriber's queue (which would close the connection).
+TEST_F(RouterCoreClient, BigSubscribeSnapshotWaitsForTheQueueAndAcksAtTheEnd) {
+  attach(1);
+  auto& sub = attach(2);
+  constexpr int count = 3000;  // ~3 MB
+  for (int i = 0; i < count; ++i)
+    send(1, set("/big/" + std::to_string(i), std::string(1000, 'v')), codec::qos::fire);
+  sub.hold(true);
+  send(2, subscribe(7, "/big/**"), codec::qos::confirm);
+  const auto first = sub.stats().bytes_queued;
+  EXPECT_LT(first, 256u * 1024 + 65536) << "one part over the 256 KiB budget at most";
+  EXPECT_TRUE(sub.all<msg::ack>().empty()) << "the ACK follows the whole snapshot";
+  int pumps = 0;
+  while (core_.has_pending_syncs() && pumps < 1000) {
+    sub.drain();
+    core_.pump_syncs();
+    ++pumps;
+  }
+  EXPECT_GT(pumps, 5);
+  std::set<std::string> seen;
+  for (const auto& snap : sub.all<msg::snapshot>())
+    for (const auto& p : snap.params) seen.insert(p.address);
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(count));
+  ASSERT_TRUE(sub.messages().back().is<msg::ack>());
+  EXPECT_EQ(sub.messages().back().as<msg::ack>().correlation_id, std::optional<std::uint32_t>(7));
+}
+
 TEST_F(RouterCoreClient, BadPatternGets202WithTheCorrelationId) {
   auto& c = attach(1);
   send(1, subscribe(5, "/a/b*"));
