@@ -78,6 +78,8 @@ void apply_json(server_options& o, const nlohmann::json& j, bool& federation_fea
   if (j.contains("tls_key")) o.tls_key = j["tls_key"].get<std::string>();
   if (j.contains("max_subscriptions")) o.node.max_subscriptions = j["max_subscriptions"].get<std::size_t>();
   if (j.contains("state_db")) o.state_db = j["state_db"].get<std::string>();
+  if (j.contains("persist_interval_ms"))
+    o.persist_interval_ms = std::max(1u, j["persist_interval_ms"].get<std::uint32_t>());
   if (!j.contains("federation")) return;
   const auto& f = j["federation"];
   if (f.contains("mode")) mode = f["mode"].get<std::string>();
@@ -140,7 +142,7 @@ General:
   --max-subscriptions N        per session (default 1000; more gets ERROR 429)
   --tls-cert FILE --tls-key FILE   serve wss:// (PEM files)
   --config FILE                JSON config (keys: bind, port, name, features, log_level, tls_cert,
-                               tls_key, max_subscriptions, state_db,
+                               tls_key, max_subscriptions, state_db, persist_interval_ms,
                                federation{mode, hub, namespaces,
                                router_id, token, auto_reconnect, reconnect_delay_ms,
                                max_reconnect_delay_ms, max_reconnect_attempts, sync_interval_ms,
@@ -153,8 +155,10 @@ General:
                                measured faster when routers share cores)
   --state-db PATH              persist params, revisions, tombstones, router id, sync watermarks
                                and known peers in this SQLite file (WAL; changes are committed
-                               every 50 ms). Default: no file; state lives in memory and a
-                               restarted leaf recovers its owned state from its hub's replica.
+                               every --persist-interval-ms). Default: no file; state lives in
+                               memory and a restarted leaf recovers its owned state from its hub.
+  --persist-interval-ms N      commit changes to --state-db every N ms (default 50): longer
+                               batches cost less CPU, a crash loses at most N ms of writes
   --no-persistence             keep state in memory only (the default; overrides --state-db)
   --test-admin                 enable POST /admin/kill-links (fault-injection tests only)
 
@@ -250,6 +254,8 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         no_persistence = true;
       } else if (a == "--state-db") {
         o.state_db = value();
+      } else if (a == "--persist-interval-ms") {
+        o.persist_interval_ms = std::max(1u, parse_u32(a, value()));
       } else if (a == "--test-admin") {
         o.node.test_admin = true;
       } else if (a == "--federation-mode") {

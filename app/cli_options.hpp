@@ -21,6 +21,7 @@ struct server_options {
   std::string actor_scheduler = "sharing";
   bool persistence = false;  // on with --state-db
   std::string state_db;
+  std::uint32_t persist_interval_ms = 50;  // how often changes are committed (with --state-db)
   actors::node_config node;
   bool router_id_given = false;  // --federation-id (else a saved or random one)
 };

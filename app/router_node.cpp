@@ -19,11 +19,16 @@
 #include "actors/router/persistence_actor.hpp"
 #include "actors/router/state_db.hpp"
 #include "actors/router/state_store_actor.hpp"
+#include "actors/thread_priority.hpp"
 #include "transport/server.hpp"
 
 namespace clasp::app {
 
 namespace {
+
+// Nice value of every actor thread: below the socket threads (0), so control
+// work never delays the hot path by a scheduler slice.
+constexpr int actor_thread_nice = 5;
 
 // Session actors alive or recently alive, so shutdown can end them all.
 class session_registry {
@@ -110,6 +115,8 @@ int run_router(const server_options& options) {
   cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(options.actor_threads));
   cfg.set("scheduler.policy", options.actor_scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   cfg.set("logger.console", caf::atom("none"));
+  // Actor threads yield to the socket threads (see actors/thread_priority.hpp).
+  cfg.add_thread_hook<actors::actor_thread_priority>(actor_thread_nice);
   {
     // The sockets' runtime outlives the actor system: ~actor_system waits for
     // every actor, and an actor ending late may still touch its connection
@@ -188,7 +195,8 @@ int run_router(const server_options& options) {
     rc.max_subscriptions = node->max_subscriptions;
     std::map<std::string, std::vector<std::string>> known_peers;
     if (saved) known_peers = saved->peer_namespaces;
-    auto store = actors::spawn_state_store(sys, rc, saved, persistence);
+    auto store = actors::spawn_state_store(sys, rc, saved, persistence,
+                                           std::chrono::milliseconds(options.persist_interval_ms));
     saved.reset();
     actors::federation_manager_actor manager;
     actors::reconnect_supervisor_actor supervisor;

@@ -18,7 +18,6 @@ namespace clasp::actors {
 namespace {
 
 constexpr auto tick_interval = std::chrono::milliseconds(200);
-constexpr auto persist_interval = std::chrono::milliseconds(50);
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
@@ -26,16 +25,15 @@ struct store_state {
   std::unordered_map<session_id_t, frame_sink_actor>
       owners;  // link actors to tell about sync completion
   persistence_actor persistence;
+  std::chrono::milliseconds persist_interval{50};
   static inline const char* name = "state_store";
 };
 
 using store_self = state_store_actor::stateful_pointer<store_state>;
 
-constexpr auto pump_interval = std::chrono::milliseconds(2);
-
 // Gate lock held. Paced sync answers continue shortly, once the link's queue has drained a bit.
 void schedule_pump(store_self self) {
-  if (self->state.gate->claim_pump()) self->delayed_send(self, pump_interval, pump_atom_v);
+  if (self->state.gate->claim_pump()) self->delayed_send(self, store_gate::pump_interval, pump_atom_v);
 }
 
 std::uint64_t wall_now_us() {
@@ -58,7 +56,9 @@ void persist_changes(store_self self) {
 state_store_actor::behavior_type store_behavior(store_self self, router::router_config config,
                                                 std::shared_ptr<router::persisted_state> saved,
                                                 persistence_actor persistence,
+                                                std::chrono::milliseconds persist_interval,
                                                 std::shared_ptr<store_gate> gate) {
+  self->state.persist_interval = persist_interval;
   self->state.core = std::make_unique<router::router_core>(std::move(config));
   self->state.gate = gate;
   gate->open(self->state.core.get(), self);
@@ -70,7 +70,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
   self->state.persistence = std::move(persistence);
   if (self->state.persistence) {
     self->state.core->track_changes(true);
-    self->delayed_send(self, persist_interval, persist_atom_v);
+    self->delayed_send(self, self->state.persist_interval, persist_atom_v);
   }
   // Runs under the gate lock, on whichever thread handled the SyncComplete.
   self->state.core->on_sync_complete = [self](session_id_t link, const msg::federation_sync& m) {
@@ -135,7 +135,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
       [=](persist_atom) {
         auto lock = self->state.gate->lock();
         persist_changes(self);
-        self->delayed_send(self, persist_interval, persist_atom_v);
+        self->delayed_send(self, self->state.persist_interval, persist_atom_v);
       },
       [=](shutdown_atom) -> std::uint64_t {
         auto lock = self->state.gate->lock();
@@ -165,9 +165,10 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
 
 state_store_actor spawn_state_store(caf::actor_system& sys, router::router_config config,
                                     std::shared_ptr<router::persisted_state> saved,
-                                    persistence_actor persistence) {
+                                    persistence_actor persistence,
+                                    std::chrono::milliseconds persist_interval) {
   return sys.spawn(store_behavior, std::move(config), std::move(saved), std::move(persistence),
-                   std::make_shared<store_gate>());
+                   persist_interval, std::make_shared<store_gate>());
 }
 
 }  // namespace clasp::actors

@@ -7,11 +7,6 @@
 
 namespace clasp::actors {
 
-namespace {
-// How long a paced sync answer waits before its next parts (the link's queue drains meanwhile).
-constexpr auto pump_interval = std::chrono::milliseconds(2);
-}  // namespace
-
 void store_gate::open(router::router_core* core, state_store_actor store) {
   std::lock_guard<std::mutex> lock(mutex_);
   core_ = core;

@@ -6,6 +6,7 @@
 // operation at a time and each session's operations in the order it sent them.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -18,6 +19,9 @@ namespace clasp::actors {
 
 class store_gate {
  public:
+  // How long a paced answer waits before its next parts (the queue drains meanwhile).
+  static constexpr std::chrono::milliseconds pump_interval{2};
+
   // Decodes frames [from, to) of `batch`, read from session `id`, and has the
   // core handle them in order (an undecodable frame is answered with an ERROR
   // in its place). Does nothing once the store has closed the gate.
