@@ -189,9 +189,12 @@ TEST_F(hostile_peer, overlapping_claim_is_refused_naming_the_conflict) {
     EXPECT_NE(text.find("/site-a/**"), std::string::npos) << "error should name the conflict: " << text;
     EXPECT_NE(text.find("site-a"), std::string::npos) << text;
   }
-  // The first owner is unaffected.
+  // The first owner is unaffected (it becomes Active once its sync completes).
+  std::string last;
+  EXPECT_TRUE(wait_peers(
+      port(), [](const json& p) { return peer_active(p, "site-a", "/site-a/**"); }, millis(5000), &last))
+      << last;
   auto peers = peers_of(port());
-  EXPECT_TRUE(peer_active(peers, "site-a", "/site-a/**")) << peers.dump();
   EXPECT_TRUE(peer_entry(peers, "site-x").is_null() ||
               peer_entry(peers, "site-x").value("state", std::string{}) != "Active")
       << peers.dump();
