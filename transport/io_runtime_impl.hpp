@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -28,7 +29,12 @@ struct io_runtime::impl {
   std::vector<std::thread> threads;
 
   std::mutex members_mutex;
+  // Members stay listed until they are destroyed (their entry then expires), so
+  // a closed connection that outlives the runtime still gives its sockets and
+  // timers back while the io_context exists. Expired entries are swept as the
+  // map grows.
   std::unordered_map<runtime_member*, std::weak_ptr<runtime_member>> members;
+  std::size_t sweep_at = 64;
   bool stopped = false;
 
   impl() : work(boost::asio::make_work_guard(io)) {}
@@ -37,12 +43,14 @@ struct io_runtime::impl {
   bool add_member(const std::shared_ptr<runtime_member>& member) {
     std::lock_guard<std::mutex> lock(members_mutex);
     if (stopped) return false;
-    members.emplace(member.get(), member);
+    if (members.size() >= sweep_at) {
+      for (auto it = members.begin(); it != members.end();)
+        it = it->second.expired() ? members.erase(it) : std::next(it);
+      sweep_at = std::max<std::size_t>(64, 2 * members.size());
+    }
+    // Assigned, not emplaced: a new member may reuse a destroyed one's address.
+    members[member.get()] = member;
     return true;
-  }
-  void remove_member(runtime_member* member) {
-    std::lock_guard<std::mutex> lock(members_mutex);
-    members.erase(member);
   }
 };
 

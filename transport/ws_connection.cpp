@@ -368,7 +368,8 @@ class ws_connection final : public connection,
     socket_of(*stream_).shutdown(asio::socket_base::shutdown_both, ec);
     socket_of(*stream_).close(ec);
     active_handler_.reset();
-    runtime_.remove_member(this);
+    // Still a runtime member: should this connection outlive the runtime, the
+    // runtime's stop releases its socket and timers while the io_context exists.
     report_closed(reason);
   }
 

@@ -148,7 +148,10 @@ TEST_F(FederationFacade, ReportsAnErrorWhenTheManagerIsGone) {
 }
 
 // A manager that takes requests and never answers them.
-federation_manager_actor::behavior_type silent_manager(federation_manager_actor::pointer self) {
+// Takes an (unused) argument: CAF 0.17 binds a reference to a null argument
+// tuple when a self-pointer behavior is spawned without arguments, which UBSan
+// reports (scripts/test-sanitized.sh).
+federation_manager_actor::behavior_type silent_manager(federation_manager_actor::pointer self, int) {
   auto pending = std::make_shared<std::vector<caf::typed_response_promise<std::uint32_t>>>();
   return {
       [=](declare_request&) -> declare_reply { return {}; },
@@ -172,7 +175,7 @@ federation_manager_actor::behavior_type silent_manager(federation_manager_actor:
 
 TEST(FederationFacadeTimeout, GivesUpAfterItsTimeout) {
   actor_env env;
-  auto manager = env.sys().spawn(silent_manager);
+  auto manager = env.sys().spawn(silent_manager, 0);
   federation_facade facade(env.sys(), manager, std::chrono::milliseconds(100));
   auto started = std::chrono::steady_clock::now();
   auto count = facade.peer_count();
