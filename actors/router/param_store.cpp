@@ -100,14 +100,13 @@ void param_store::arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl,
 
 bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us) {
   const std::string_view writer = entry.writer ? std::string_view(*entry.writer) : std::string_view();
-  auto* rec = apply_remote(entry.address, value(entry.val), entry.revision, writer, tombstone, now_us);
-  if (rec && entry.timestamp) params_.find(entry.address)->second.timestamp_us = *entry.timestamp;
-  return rec != nullptr;
+  return apply_remote(entry.address, value(entry.val), entry.revision, writer, tombstone,
+                      entry.timestamp.value_or(now_us)) != nullptr;
 }
 
 const param_record* param_store::apply_remote(const std::string& address, value&& val,
                                               revision_t revision, std::string_view writer,
-                                              bool tombstone, std::uint64_t now_us) {
+                                              bool tombstone, std::uint64_t timestamp_us) {
   auto [it, inserted] = params_.try_emplace(address);
   param_record& rec = it->second;
   if (!inserted && revision <= rec.revision) return nullptr;
@@ -123,7 +122,7 @@ const param_record* param_store::apply_remote(const std::string& address, value&
   // Replicated params mostly share one writer (the link's router id).
   if (!(last_writer_ == writer)) last_writer_ = writer;
   rec.writer.share(last_writer_);
-  rec.timestamp_us = now_us;
+  rec.timestamp_us = timestamp_us;
   rec.seq = ++seq_;
   note_changed(it->first, rec);
   // Replicas never expire on their own: the owner decides and sends a tombstone.

@@ -33,12 +33,6 @@ struct session_state {
 
 using session_self = session_actor::stateful_pointer<session_state>;
 
-std::uint64_t now_us() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 void send_direct(session_self self, const message& m) {
   if (auto f = router::make_frame(m)) self->state.conn->send(f);
 }
@@ -98,7 +92,7 @@ bool on_hello(session_self self, const msg::hello& h) {
   msg::welcome w;
   w.version = 1;
   w.features = st.config.features | (federation_on ? feature::federation : 0);
-  w.time_us = now_us();
+  w.time_us = router::router_core::clock_now_us();
   w.session = st.name;
   w.name = st.config.server_name;
   send_direct(self, w);

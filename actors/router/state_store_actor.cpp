@@ -36,12 +36,6 @@ void schedule_pump(store_self self) {
   if (self->state.gate->claim_pump()) self->delayed_send(self, store_gate::pump_interval, pump_atom_v);
 }
 
-std::uint64_t wall_now_us() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 // Gate lock held.
 void persist_changes(store_self self) {
   auto& st = self->state;
@@ -127,7 +121,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
       },
       [=](tick_atom) {
         auto lock = self->state.gate->lock();
-        auto now = wall_now_us();
+        auto now = router::router_core::clock_now_us();
         self->state.core->expire_due(now);
         self->state.core->fail_stale_forwards(now);
         self->delayed_send(self, tick_interval, tick_atom_v);
