@@ -32,7 +32,8 @@ NCPU="$(nproc)"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}"
 
-newest() { ls -t "$@" 2>/dev/null | head -n 1; }
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 LOADGEN="${LOADGEN:-$(newest "$ROOT"/build*/bench/loadgen/clasp_loadgen)}"
 CLASP="${CLASP:-$(newest "$ROOT"/build*/app/clasp)}"
 NATS_SERVER="${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}"
@@ -56,15 +57,6 @@ SESSION="$WORK/session.jsonl"
 STAMP="$(date -u +%FT%TZ)"
 PIDS=()
 
-stop_pids() {
-  local p
-  for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "$@"; do
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
-}
 cleanup() {
   [ "${#PIDS[@]}" -gt 0 ] && stop_pids "${PIDS[@]}"
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "run.sh: logs kept in $WORK"; else rm -rf "$WORK"; fi

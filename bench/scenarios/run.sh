@@ -28,7 +28,8 @@ NCPU="$(nproc)"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}"
 
-newest() { ls -t "$@" 2>/dev/null | head -n 1; }
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 CLASP="${CLASP:-$(newest "$ROOT"/build*/app/clasp)}"
 SCENARIO_CLIENT="${SCENARIO_CLIENT:-$(newest "$ROOT"/build*/bench/loadgen/clasp_scenario)}"
 for b in "$CLASP" "$SCENARIO_CLIENT"; do
@@ -44,15 +45,6 @@ STAMP="$(date -u +%FT%TZ)"
 declare -A PID PORT
 STARTED=()
 
-stop_pids() {
-  local p
-  for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "$@"; do
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
-}
 stop_routers() {
   [ "${#STARTED[@]}" -gt 0 ] && stop_pids "${STARTED[@]}"
   STARTED=(); PID=(); PORT=()
