@@ -7,13 +7,15 @@
 
 namespace clasp::actors {
 
-enum class federation_mode { off, hub, leaf };
+// mesh: a node that connects to every URL in `peers` and accepts inbound peers.
+enum class federation_mode { off, hub, leaf, mesh };
 
 struct federation_settings {
   federation_mode mode = federation_mode::off;
   std::string router_id;                     // default: random UUID v4
   std::vector<std::string> owned_namespaces;  // leaf: what it is authoritative for
   std::vector<std::string> hub_endpoints;     // leaf: ws:// or wss:// URLs it connects to
+  std::vector<std::string> peers;             // mesh: ws:// or wss:// URLs of neighbours it connects to
   std::string auth_token;                     // empty = none
   bool auto_reconnect = true;
   std::uint32_t reconnect_delay_ms = 5000;
@@ -22,6 +24,10 @@ struct federation_settings {
   std::uint32_t sync_interval_ms = 30000;
   std::string client_name = "clasp-federation";
   std::uint8_t features = 0x80 | 0x40 | 0x20 | 0x04;  // param, event, stream, federation
+  // Outbound wss:// links verify the peer's certificate and host name against
+  // the system store, or against `tls_ca_file` when set; `tls_insecure` skips it (labs).
+  std::string tls_ca_file;
+  bool tls_insecure = false;
 };
 
 struct node_config {
@@ -30,6 +36,7 @@ struct node_config {
   federation_settings federation;
   std::size_t max_subscriptions = 1000;
   bool test_admin = false;  // enables POST /admin/* fault-injection endpoints
+  std::uint32_t tombstone_retention_s = 86400;  // how long removals are remembered for resyncs
 };
 
 }  // namespace clasp::actors

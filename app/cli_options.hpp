@@ -14,6 +14,7 @@ struct server_options {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 7330;
   std::string log_level = "info";
+  std::string log_format = "text";  // text or json
   std::string tls_cert;
   std::string tls_key;
   unsigned io_threads = 1;
@@ -21,6 +22,7 @@ struct server_options {
   std::string actor_scheduler = "sharing";
   bool persistence = false;  // on with --state-db
   std::string state_db;
+  std::string data_dir;  // --data-dir: state database (and later files) live here
   std::uint32_t persist_interval_ms = 50;  // how often changes are committed (with --state-db)
   actors::node_config node;
   bool router_id_given = false;  // --federation-id (else a saved or random one)
