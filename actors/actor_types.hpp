@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@
 #include <caf/type_id.hpp>
 
 #include "actors/federation/federation_interfaces.hpp"
+#include "actors/federation/namespace_registry.hpp"
+#include "actors/federation/peer_state.hpp"
 #include "actors/federation/routing_table.hpp"
 #include "actors/router/router_core.hpp"
 #include "messages/codec.hpp"
@@ -77,6 +80,7 @@ struct mark_link {
 struct request_sync {
   session_id_t id = 0;
   std::vector<std::string> patterns;
+  bool full = false;  // everything under `patterns`, not only what changed since the watermark
 };
 struct routing_update {
   federation::routing_ptr table;
@@ -103,6 +107,7 @@ struct declare_request {
   std::string router_id;
   std::vector<std::string> patterns;
   session_actor session;
+  federation::neighbour_hello hello;
 };
 struct declare_reply {
   std::uint16_t error = 0;  // 0 = accepted
@@ -117,20 +122,36 @@ struct upstream_declared {
   // False when sent on our declaration's ACK, before the upstream named itself:
   // routing is set up, but syncing waits (watermarks are kept per router id).
   bool named = true;
+  federation::neighbour_hello hello;
+  peer_link_actor actor;  // where route advertisements for this link go
+};
+// Session actor -> manager: our ACK and declaration went out to the declared
+// peer, so frames the store sends it from now on come after them.
+struct link_ready {
+  session_id_t link = 0;
+};
+// Link or session actor -> manager: a neighbour's route advertisement.
+struct route_advert_in {
+  session_id_t link = 0;
+  federation::route_advert advert;
 };
 struct link_closed {
   session_id_t link = 0;
 };
-// Manager -> inbound session: re-declare what we can reach.
-struct redeclare {
-  std::vector<std::string> patterns;
+// Manager -> link or session: what to tell the neighbour about routes: a new
+// DeclareNamespaces (for another implementation's router, which learns what
+// we reach only from it) and route advertisements (for ours).
+struct link_routes {
+  std::optional<std::vector<std::string>> declaration;
+  std::vector<federation::route_advert> adverts;
 };
 // Any link -> manager: what /federation/peers shows.
 struct peer_status {
   std::string key;  // endpoint URL for outbound links, "in:<link>" for inbound
   std::string router_id;
-  std::string state;  // Connecting, Handshaking, Syncing, Active, Disconnected, Failed
+  federation::peer_state state = federation::peer_state::connecting;
   std::vector<std::string> namespaces;
+  session_id_t link = 0;  // the link carrying it, once connected
   bool outbound = false;
   std::string endpoint;
   std::uint32_t reconnect_attempts = 0;
@@ -164,7 +185,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(clasp_actors, caf::first_custom_type_id)
   CLASP_ACTOR_MESSAGE(declare_reply)
   CLASP_ACTOR_MESSAGE(upstream_declared)
   CLASP_ACTOR_MESSAGE(link_closed)
-  CLASP_ACTOR_MESSAGE(redeclare)
+  CLASP_ACTOR_MESSAGE(link_routes)
+  CLASP_ACTOR_MESSAGE(route_advert_in)
+  CLASP_ACTOR_MESSAGE(link_ready)
   CLASP_ACTOR_MESSAGE(peer_status)
   CLASP_ACTOR_MESSAGE(persist_batch)
   CLASP_ACTOR_MESSAGE(persist_namespaces)
@@ -187,7 +210,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::declare_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::declare_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::upstream_declared)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_closed)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::redeclare)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_routes)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::route_advert_in)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_ready)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::peer_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_namespaces)

@@ -19,12 +19,15 @@ std::uint64_t steady_now_us() {
                                         .count());
 }
 
-// True for a FEDERATION_SYNC DeclareNamespaces frame (checked on raw bytes).
+// True for a FEDERATION_SYNC DeclareNamespaces or route advertisement frame
+// (checked on raw bytes): both need the federation manager.
 bool is_declaration(std::string_view frame) {
   if (frame.size() < 4 || static_cast<std::uint8_t>(frame[0]) != codec::magic) return false;
   const std::size_t offset = (static_cast<std::uint8_t>(frame[1]) & 0x20) ? 12 : 4;
-  return frame.size() > offset + 1 && static_cast<std::uint8_t>(frame[offset]) == 0x04 &&
-         static_cast<std::uint8_t>(frame[offset + 1]) == 0x01;
+  if (frame.size() <= offset + 1 || static_cast<std::uint8_t>(frame[offset]) != 0x04) return false;
+  const auto op = static_cast<std::uint8_t>(frame[offset + 1]);
+  return op == static_cast<std::uint8_t>(federation_op::declare_namespaces) ||
+         op == static_cast<std::uint8_t>(federation_op::route_advert);
 }
 
 // Frames [from, end) of `batch` as a batch of their own.

@@ -27,6 +27,9 @@ struct federation_settings {
   // Outbound wss:// links verify the peer's certificate and host name against
   // the system store, or against `tls_ca_file` when set; `tls_insecure` skips it (labs).
   std::string tls_ca_file;
+  // When this router's namespaces were claimed (wall clock µs, set at start):
+  // of two overlapping claims that meet, the older wins everywhere.
+  std::uint64_t claim_us = 0;
   bool tls_insecure = false;
 };
 

@@ -163,9 +163,12 @@ General:
   --test-admin                 enable POST /admin/kill-links (fault-injection tests only)
 
 Federation (defaults from the clasp-federation seed):
-  --federation-mode hub|leaf   hub accepts federation peers; leaf connects to a hub
+  --federation-mode hub|leaf|mesh
+                               hub accepts federation peers; leaf connects to a hub;
+                               mesh connects to --federation-peers and accepts peers
                                (default: hub if --features has federation)
   --federation-hub URL         ws:// or wss:// URL of the hub (leaf; required)
+  --federation-peers URL[,URL] neighbours a mesh node connects to (repeatable; mesh)
   --federation-namespaces LIST namespaces this leaf owns; comma-separated and repeatable
                                (default "/**")
   --federation-id ID           router id (default: the one saved in the state database, else a
@@ -262,6 +265,8 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         mode = value();
       } else if (a == "--federation-hub") {
         fed.hub_endpoints.push_back(value());
+      } else if (a == "--federation-peers") {
+        for (auto& url : split_list(value())) fed.peers.push_back(url);
       } else if (a == "--federation-namespaces") {
         if (!namespaces_from_cli) fed.owned_namespaces.clear();
         namespaces_from_cli = true;
@@ -299,9 +304,13 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         if (url.rfind("ws://", 0) != 0 && url.rfind("wss://", 0) != 0)
           throw usage_error{"--federation-hub must be a ws:// or wss:// URL, got '" + url + "'"};
     } else if (mode == "mesh") {
-      throw usage_error{"--federation-mode mesh is not implemented yet (hub and leaf are)"};
+      // A mesh node owns only what it is given (none: it relays, like a hub).
+      fed.mode = actors::federation_mode::mesh;
+      for (const auto& url : fed.peers)
+        if (url.rfind("ws://", 0) != 0 && url.rfind("wss://", 0) != 0)
+          throw usage_error{"--federation-peers takes ws:// or wss:// URLs, got '" + url + "'"};
     } else if (mode != "off") {
-      throw usage_error{"unknown --federation-mode '" + mode + "' (hub or leaf)"};
+      throw usage_error{"unknown --federation-mode '" + mode + "' (hub, leaf or mesh)"};
     }
     for (const auto& p : fed.owned_namespaces)
       if (!is_valid_pattern(p)) throw usage_error{"invalid namespace pattern '" + p + "'"};

@@ -76,6 +76,7 @@ std::string mode_name(actors::federation_mode m) {
   switch (m) {
     case actors::federation_mode::hub: return "hub";
     case actors::federation_mode::leaf: return "leaf";
+    case actors::federation_mode::mesh: return "mesh";
     default: return "standalone";
   }
 }
@@ -109,6 +110,7 @@ int run_router(const server_options& options) {
 
   actors::node_config node_settings = options.node;
   auto& fed = node_settings.federation;
+  fed.claim_us = router::router_core::clock_now_us();
 
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::clasp_actors>();
@@ -201,9 +203,12 @@ int run_router(const server_options& options) {
     actors::federation_manager_actor manager;
     actors::reconnect_supervisor_actor supervisor;
     if (fed.mode != actors::federation_mode::off) {
+      actors::manager_options manager_opts;
+      manager_opts.sync_interval_ms = fed.sync_interval_ms;
+      manager_opts.claim_us = fed.claim_us;
       manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces,
-                                                 std::move(known_peers), persistence);
-      if (fed.mode == actors::federation_mode::leaf) {
+                                                 std::move(known_peers), persistence, manager_opts);
+      if (fed.mode == actors::federation_mode::leaf || fed.mode == actors::federation_mode::mesh) {
         actors::peer_link_deps deps{store, manager, {}, node, &io};
         supervisor = actors::spawn_reconnect_supervisor(sys, deps);
         caf::anon_send(manager, actors::register_supervisor{supervisor});

@@ -47,6 +47,9 @@ enum class federation_op : std::uint8_t {
   request_sync = 2,
   revision_vector = 3,
   sync_complete = 4,
+  // Ours, between our own routers only (after both declared the capability):
+  // one owner's namespaces and the path to it (see actors/federation/route_wire.hpp).
+  route_advert = 5,
 };
 
 // CLASP error codes (PROTOCOL.md "Error codes").

@@ -20,6 +20,7 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_for_atom, "peersfor")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, should_fwd_atom, "shouldfwd")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, declare_fallback_atom, "declfallbk")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, reenable_atom, "reenable")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, standby_over_atom, "standbyend")
 
 namespace clasp::actors {
 
@@ -32,18 +33,22 @@ struct upstream_declared;
 struct link_closed;
 struct peer_status;
 struct register_supervisor;
+struct link_routes;
+struct route_advert_in;
+struct link_ready;
 
 // One outbound link: connector results, its connection's reads, the store's
 // "sync complete", and its own anti-entropy and heartbeat timers.
 using peer_link_actor =
     frame_sink_actor::extend<caf::reacts_to<link_connected>, caf::reacts_to<link_connect_failed>,
-                             caf::reacts_to<sync_tick_atom>,
+                             caf::reacts_to<link_routes>,
                              caf::reacts_to<heartbeat_atom>, caf::reacts_to<declare_fallback_atom>>;
 
 // Owns the outbound links: their status reports, its own retry timer (slot
 // index), fault injection and shutdown. Link deaths arrive as down messages.
 using reconnect_supervisor_actor =
     caf::typed_actor<caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<peer_status>,
+                     caf::reacts_to<standby_over_atom, std::string>,  // router id whose kept link went down
                      caf::reacts_to<kill_links_atom>, caf::reacts_to<reenable_atom>,
                      caf::reacts_to<shutdown_atom>>;
 
@@ -53,6 +58,8 @@ using federation_manager_actor = caf::typed_actor<
     caf::replies_to<declare_request>::with<declare_reply>,  // an inbound peer's DeclareNamespaces
     caf::replies_to<upstream_declared>::with<bool>,         // answered once routing is pushed
     caf::reacts_to<link_closed>, caf::reacts_to<peer_status>, caf::reacts_to<register_supervisor>,
+    caf::reacts_to<route_advert_in>, caf::reacts_to<link_ready>,
+    caf::reacts_to<sync_tick_atom>,  // anti-entropy timer
     // Queries.
     caf::replies_to<peers_atom>::with<std::string>,  // JSON array behind GET /federation/peers
     caf::replies_to<peer_count_atom>::with<std::uint32_t>,

@@ -1,5 +1,6 @@
-// Federation manager: registry authority, peer table for /federation/peers,
-// and the query API.
+// Federation manager: the namespace registry's actor (declarations, route
+// advertisements, routing snapshots for the store), what each link syncs and
+// when, the peer table for /federation/peers, and the query API.
 #include "actors/federation/federation_manager_actor.hpp"
 
 #include <map>
@@ -10,112 +11,236 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actor_types.hpp"
+#include "actors/errors.hpp"
 #include "actors/federation/namespace_registry.hpp"
 
 namespace clasp::actors {
 
 namespace {
 
+using federation::peer_state;
+
+struct link_entry {
+  federation_link_actor actor;
+  bool inbound = false;
+  bool named = false;  // its router id is known (outbound: the upstream declared)
+  bool settled = false;  // told Active, or a sync it waits for was requested
+  std::set<std::string> requested;  // patterns asked for on this link
+  std::optional<std::vector<std::string>> declared_to;  // last DeclareNamespaces we sent it
+};
+
 struct manager_state {
   std::unique_ptr<federation::namespace_registry> registry;
   state_store_actor store;
   reconnect_supervisor_actor supervisor;
   persistence_actor persistence;
-  std::map<session_id_t, session_actor> inbound;  // link -> session actor
-  std::map<std::string, peer_status> peers;    // by key
+  manager_options options;
+  std::map<session_id_t, link_entry> links;  // declared links
+  std::map<std::string, peer_status> peers;  // by key
+  // Patterns synced from each router this run: those are asked for "since our
+  // watermark" from then on; a pattern new to a router is asked for in full,
+  // because the watermark says nothing about it.
+  std::map<std::string, std::set<std::string>> synced_from;
+  bool own_restored = false;  // our own namespaces pulled back once this run
+  std::set<std::string> refusals_logged;
   static inline const char* name = "federation_manager";
-  // Leaf side: patterns already requested per upstream link, and whether our
-  // own namespaces were pulled back once this run.
-  std::map<session_id_t, std::set<std::string>> synced_on_link;
-  bool own_restored = false;
 };
 
 using manager_self = federation_manager_actor::stateful_pointer<manager_state>;
 
-void publish_routing(manager_self self) {
-  self->send(self->state.store, routing_update{self->state.registry->build()});
-}
-
-void redeclare_all(manager_self self, session_id_t except) {
+// Asks `link` for the namespaces it leads to that it was not asked for yet:
+// since our watermark for what we synced from that router before (a
+// reconnect), in full for what is new from it; tells it it is Active when
+// there is nothing to wait for.
+void sync_new_routes(manager_self self, session_id_t link, link_entry& entry) {
   auto& st = self->state;
-  for (auto& [link, session] : st.inbound)
-    if (link != except) self->send(session, redeclare{st.registry->declaration_for(link)});
+  if (!entry.named) return;
+  const auto router = st.registry->router_of(link);
+  auto& synced = st.synced_from[router];
+  std::vector<std::string> fresh, again;
+  for (const auto& p : st.registry->upstream_patterns(link)) {
+    if (!entry.requested.insert(p).second) continue;
+    (synced.insert(p).second ? fresh : again).push_back(p);
+  }
+  if (!st.own_restored && !st.registry->own().empty()) {
+    // Once per run, from the first neighbour: our own state, in case we
+    // restarted without it (replicas kept it).
+    st.own_restored = true;
+    for (const auto& p : st.registry->own())
+      if (std::find(fresh.begin(), fresh.end(), p) == fresh.end()) fresh.push_back(p);
+  }
+  if (!again.empty()) self->send(st.store, request_sync{link, again, /*full=*/false});
+  if (!fresh.empty()) self->send(st.store, request_sync{link, fresh, /*full=*/true});
+  if (!fresh.empty() || !again.empty()) {
+    entry.settled = true;
+  } else if (!entry.settled) {
+    entry.settled = true;
+    self->send(entry.actor, sync_done{});
+  }
 }
 
-nlohmann::json to_json(const peer_status& p) {
+void log_refusals(manager_self self) {
+  auto& st = self->state;
+  for (const auto& [owner, why] : st.registry->refused_owners())
+    if (st.refusals_logged.insert(owner + why).second) spdlog::error("federation: claim refused: {}", why);
+}
+
+// After any change in the registry: new routing for the store, what changed
+// for each neighbour, and syncs for namespaces newly reached through a link.
+void after_change(manager_self self) {
+  auto& st = self->state;
+  self->send(st.store, routing_update{st.registry->build()});
+  log_refusals(self);
+  for (auto& [link, entry] : st.links) {
+    link_routes out;
+    out.adverts = st.registry->take_advert_updates(link);
+    if (entry.inbound && !st.registry->route_capable(link)) {
+      auto declaration = st.registry->declaration_for(link);
+      if (entry.declared_to != declaration) {
+        entry.declared_to = declaration;
+        out.declaration = std::move(declaration);
+      }
+    }
+    if (out.declaration || !out.adverts.empty()) self->send(entry.actor, std::move(out));
+    sync_new_routes(self, link, entry);
+  }
+}
+
+// Of two links to one router, the one opened by the router with the smaller
+// id stays (both ends decide alike); ours, if it is the other, stands down.
+// Returns true if `link` itself stood down.
+bool resolve_redundant(manager_self self, session_id_t link, const std::string& router_id) {
+  auto& st = self->state;
+  auto other = st.registry->other_link_to(router_id, link);
+  if (!other) return false;
+  auto it = st.links.find(*other);
+  if (it == st.links.end()) return false;
+  const bool link_inbound = st.links.count(link) ? st.links[link].inbound : true;
+  if (it->second.inbound && link_inbound) {
+    // The same router came back while its old connection still looks alive:
+    // the new one replaces it at once.
+    spdlog::info("federation peer '{}' reconnected: closing its previous connection", router_id);
+    self->send_exit(it->second.actor, caf::exit_reason::kill);
+    st.links.erase(it);
+    st.registry->link_closed(*other);
+    return false;
+  }
+  // One link each way (both list the other): keep the one both ends keep.
+  const session_id_t ours = link_inbound ? *other : link;
+  if (st.registry->keeps(ours)) return false;  // they close theirs
+  spdlog::info("federation peer '{}': keeping the link it opened to us, ours stands by", router_id);
+  self->send_exit(st.links[ours].actor, make_error(ec::redundant_link, router_id));
+  st.links.erase(ours);
+  st.registry->link_closed(ours);
+  return ours == link;
+}
+
+nlohmann::json to_json(manager_self self, const peer_status& p) {
+  auto namespaces = p.namespaces;
+  std::string last_error = p.last_error;
+  if (p.link != 0) {
+    for (const auto& ns : self->state.registry->upstream_patterns(p.link))
+      if (std::find(namespaces.begin(), namespaces.end(), ns) == namespaces.end()) namespaces.push_back(ns);
+  }
+  const auto& refused = self->state.registry->refused_owners();
+  if (auto r = refused.find(p.router_id); r != refused.end())
+    last_error = r->second;
+  else if (auto me = refused.find(self->state.registry->self_id()); me != refused.end() && last_error.empty())
+    last_error = me->second;
   return nlohmann::json{{"router_id", p.router_id},
-                        {"state", p.state},
-                        {"namespaces", p.namespaces},
+                        {"state", federation::to_string(p.state)},
+                        {"namespaces", namespaces},
                         {"outbound", p.outbound},
                         {"endpoint", p.endpoint},
                         {"reconnect_attempts", p.reconnect_attempts},
-                        {"last_error", p.last_error}};
+                        {"last_error", last_error}};
 }
 
 federation_manager_actor::behavior_type manager_behavior(
     manager_self self, state_store_actor store, std::string self_id, std::vector<std::string> own,
-    std::map<std::string, std::vector<std::string>> known_peers, persistence_actor persistence) {
-  self->state.store = std::move(store);
-  self->state.persistence = std::move(persistence);
-  self->state.registry =
-      std::make_unique<federation::namespace_registry>(std::move(self_id), std::move(own));
-  for (const auto& [router_id, patterns] : known_peers) self->state.registry->remember(router_id, patterns);
-  publish_routing(self);
+    std::map<std::string, std::vector<std::string>> known_peers, persistence_actor persistence,
+    manager_options options) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.persistence = std::move(persistence);
+  st.options = options;
+  st.registry = std::make_unique<federation::namespace_registry>(std::move(self_id), std::move(own),
+                                                                 options.claim_us);
+  for (const auto& [router_id, patterns] : known_peers) st.registry->remember(router_id, patterns);
+  self->send(st.store, routing_update{st.registry->build()});
+  if (options.sync_interval_ms > 0)
+    self->delayed_send(self, std::chrono::milliseconds(options.sync_interval_ms), sync_tick_atom_v);
   return {
       [=](declare_request& req) -> declare_reply {
         auto& st = self->state;
-        std::optional<session_id_t> previous;
-        if (auto it = st.registry->peers().find(req.router_id);
-            it != st.registry->peers().end() && it->second.link != 0 && it->second.link != req.link)
-          previous = it->second.link;
-        if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns))
+        if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns, req.hello))
           return declare_reply{err->code, err->reason, {}};
-        if (previous) {
-          // The same router came back while its old connection still looks alive:
-          // the new one replaces it at once.
-          if (auto old = st.inbound.find(*previous); old != st.inbound.end()) {
-            spdlog::info("federation peer '{}' reconnected: closing its previous connection", req.router_id);
-            self->send_exit(old->second, caf::exit_reason::kill);
-            st.inbound.erase(old);
-          }
-        }
-        st.inbound[req.link] = req.session;
-        if (st.persistence)
-          self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
+        auto& entry = st.links[req.link];
+        entry.actor = req.session;
+        entry.inbound = true;
+        entry.named = false;  // syncs wait for link_ready: our ACK must reach the peer first
+        resolve_redundant(self, req.link, req.router_id);
+        if (st.persistence) self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
         self->send(st.store, mark_link{req.link, req.router_id});
-        publish_routing(self);
-        redeclare_all(self, req.link);
-        return declare_reply{0, {}, st.registry->declaration_for(req.link)};
+        auto declaration = st.registry->declaration_for(req.link);
+        if (!st.registry->route_capable(req.link)) entry.declared_to = declaration;
+        after_change(self);
+        return declare_reply{0, {}, std::move(declaration)};
       },
       [=](upstream_declared& u) -> bool {
         auto& st = self->state;
-        st.registry->declare_upstream(u.router_id, u.link, u.patterns);
+        st.registry->declare_upstream(u.router_id, u.link, u.patterns, u.hello);
+        auto& entry = st.links[u.link];
+        entry.actor = u.actor;
+        entry.inbound = false;
+        entry.named = u.named;
+        if (u.named && resolve_redundant(self, u.link, u.router_id)) {
+          after_change(self);
+          return true;
+        }
         if (st.persistence && !u.patterns.empty())
           self->send(st.persistence, persist_namespaces{u.router_id, u.patterns});
         self->send(st.store, mark_link{u.link, u.router_id});
-        publish_routing(self);
-        redeclare_all(self, 0);
-        if (!u.named) return true;
-        // Pull what we lack: namespaces this link has not synced yet, and once
-        // per run our own state, in case we restarted without it.
-        auto& synced = st.synced_on_link[u.link];
-        std::vector<std::string> patterns;
-        for (const auto& p : u.patterns)
-          if (synced.insert(p).second) patterns.push_back(p);
-        if (!st.own_restored) {
-          st.own_restored = true;
-          for (const auto& p : st.registry->own()) patterns.push_back(p);
-        }
-        if (!patterns.empty()) self->send(st.store, request_sync{u.link, std::move(patterns)});
+        after_change(self);
         return true;
+      },
+      [=](link_ready& r) {
+        auto& st = self->state;
+        auto it = st.links.find(r.link);
+        if (it == st.links.end() || it->second.named) return;
+        it->second.named = true;
+        sync_new_routes(self, r.link, it->second);
+      },
+      [=](route_advert_in& in) {
+        auto& st = self->state;
+        if (!st.links.count(in.link)) return;  // the link is gone or never declared
+        if (auto err = st.registry->advertise(in.link, in.advert)) {
+          spdlog::warn("federation: route advertisement from link {} refused: {}", in.link, err->reason);
+          return;
+        }
+        after_change(self);
       },
       [=](link_closed& c) {
         auto& st = self->state;
+        auto it = st.links.find(c.link);
+        if (it == st.links.end()) return;  // a client session, or a link that never declared
+        const auto router = st.registry->router_of(c.link);
+        st.links.erase(it);
         st.registry->link_closed(c.link);
-        st.synced_on_link.erase(c.link);
-        bool was_inbound = st.inbound.erase(c.link) > 0;
-        publish_routing(self);
-        if (was_inbound) redeclare_all(self, c.link);
+        after_change(self);
+        if (st.supervisor && !router.empty() && !st.registry->other_link_to(router, 0))
+          self->send(st.supervisor, standby_over_atom_v, router);
+      },
+      [=](sync_tick_atom) {
+        // Anti-entropy: from every link, what changed since our watermark in
+        // the namespaces it leads to (never our own: that would echo our writes).
+        auto& st = self->state;
+        for (auto& [link, entry] : st.links) {
+          if (!entry.named) continue;
+          auto patterns = st.registry->upstream_patterns(link);
+          if (!patterns.empty()) self->send(st.store, request_sync{link, std::move(patterns), false});
+        }
+        self->delayed_send(self, std::chrono::milliseconds(st.options.sync_interval_ms), sync_tick_atom_v);
       },
       [=](peer_status& p) {
         auto& st = self->state;
@@ -126,31 +251,31 @@ federation_manager_actor::behavior_type manager_behavior(
         auto it = st.peers.find(p.key);
         if (it == st.peers.end() || it->second.state != p.state)
           spdlog::info("federation peer {} ({}): {}{}", p.router_id.empty() ? p.endpoint : p.router_id,
-                       p.outbound ? "outbound" : "inbound", p.state,
+                       p.outbound ? "outbound" : "inbound", federation::to_string(p.state),
                        p.last_error.empty() ? "" : " — " + p.last_error);
         st.peers[p.key] = std::move(p);
       },
       [=](register_supervisor& r) { self->state.supervisor = std::move(r.supervisor); },
       [=](peers_atom) -> std::string {
         auto arr = nlohmann::json::array();
-        for (const auto& [key, p] : self->state.peers) arr.push_back(to_json(p));
+        for (const auto& [key, p] : self->state.peers) arr.push_back(to_json(self, p));
         return arr.dump();
       },
       [=](peer_count_atom) -> std::uint32_t {
         std::uint32_t n = 0;
         for (const auto& [key, p] : self->state.peers)
-          if (p.state != "Failed" && p.state != "Disconnected") ++n;
+          if (federation::is_up(p.state)) ++n;
         return n;
       },
       [=](active_atom) -> std::vector<std::string> {
         std::vector<std::string> ids;
         for (const auto& [key, p] : self->state.peers)
-          if (p.state == "Active") ids.push_back(p.router_id);
+          if (p.state == peer_state::active) ids.push_back(p.router_id);
         return ids;
       },
       [=](peer_info_atom, const std::string& router_id) -> std::string {
         for (const auto& [key, p] : self->state.peers)
-          if (p.router_id == router_id) return to_json(p).dump();
+          if (p.router_id == router_id) return to_json(self, p).dump();
         return "null";
       },
       [=](peers_for_atom, const std::string& address,
@@ -173,10 +298,11 @@ federation_manager_actor::behavior_type manager_behavior(
         // Test-only fault injection: kill every link actor; supervisors must restore them.
         auto& st = self->state;
         std::uint32_t n = 0;
-        for (auto& [link, session] : st.inbound) {
-          self->send_exit(session, caf::exit_reason::kill);
-          ++n;
-        }
+        for (auto& [link, entry] : st.links)
+          if (entry.inbound) {
+            self->send_exit(entry.actor, make_error(ec::killed_by_admin));
+            ++n;
+          }
         if (st.supervisor) self->send(st.supervisor, kill_links_atom_v);
         return n;
       },
@@ -194,9 +320,10 @@ federation_manager_actor::behavior_type manager_behavior(
 federation_manager_actor spawn_federation_manager(
     caf::actor_system& sys, state_store_actor store, std::string self_id,
     std::vector<std::string> own_namespaces,
-    std::map<std::string, std::vector<std::string>> known_peers, persistence_actor persistence) {
+    std::map<std::string, std::vector<std::string>> known_peers, persistence_actor persistence,
+    manager_options options) {
   return sys.spawn(manager_behavior, std::move(store), std::move(self_id), std::move(own_namespaces),
-                   std::move(known_peers), std::move(persistence));
+                   std::move(known_peers), std::move(persistence), options);
 }
 
 }  // namespace clasp::actors

@@ -4,6 +4,7 @@
 // (active_peers, peer_count, peer_info, should_forward, peers_for_address).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,12 +13,17 @@
 
 namespace clasp::actors {
 
+struct manager_options {
+  std::uint32_t sync_interval_ms = 30000;  // anti-entropy period (0: none)
+  std::uint64_t claim_us = 0;              // when our namespaces were claimed
+};
+
 // `known_peers` (router id -> namespaces) come from persistence; `persistence`
 // (may be null) is told every accepted declaration.
 federation_manager_actor spawn_federation_manager(
     caf::actor_system& sys, state_store_actor store, std::string self_id,
     std::vector<std::string> own_namespaces,
     std::map<std::string, std::vector<std::string>> known_peers = {},
-    persistence_actor persistence = {});
+    persistence_actor persistence = {}, manager_options options = {});
 
 }  // namespace clasp::actors

@@ -1,11 +1,16 @@
-// Owned namespaces of this router and of every federation peer it has heard of;
-// validates declarations (limits, overlap) and builds routing_table snapshots.
-// Plain C++: the federation manager actor owns the one instance.
+// Who owns which namespace and how to reach each owner: this router's own
+// namespaces, every neighbour's declaration, and (between our own routers)
+// path-vector route advertisements, from which it picks one loop-free route
+// per owner and builds routing_table snapshots. Hub, leaf and mesh node are
+// the same machinery: a hub owns nothing and accepts neighbours, a leaf has
+// one neighbour, a mesh node several. Plain C++: the federation manager actor
+// owns the one instance.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,40 +20,90 @@ namespace clasp::federation {
 
 constexpr std::size_t max_federation_patterns = 1000;
 constexpr std::size_t max_revision_entries = 10000;
+// Longest path a route advertisement may carry (a longer one is refused).
+constexpr std::size_t max_route_hops = 64;
 
 struct declaration_error {
   std::uint16_t code = 0;  // CLASP error code (400 limits/syntax, 403 overlap)
   std::string reason;
 };
 
+// One route as advertised to a neighbour: `owner` owns `namespaces` and is
+// reached along `path` (the advertising router first, the owner last). An
+// empty `namespaces` withdraws the route. `claim_us` orders competing claims.
+struct route_advert {
+  std::string owner;
+  std::vector<std::string> namespaces;
+  std::vector<std::string> path;
+  std::uint64_t claim_us = 0;
+  bool operator==(const route_advert& o) const {
+    return owner == o.owner && namespaces == o.namespaces && path == o.path && claim_us == o.claim_us;
+  }
+};
+
+// What a neighbour says about itself when it declares.
+struct neighbour_hello {
+  // It speaks route advertisements (one of our routers): its declaration then
+  // holds only its own namespaces, and routes to others come as adverts.
+  bool route_capable = false;
+  std::uint64_t claim_us = 0;  // when its namespaces were claimed (its start)
+};
+
 class namespace_registry {
  public:
-  namespace_registry(std::string self_id, std::vector<std::string> own);
+  namespace_registry(std::string self_id, std::vector<std::string> own, std::uint64_t self_claim_us = 0);
 
-  // A peer connected to us declared its namespaces (hub side). A re-declaration
+  // A neighbour that connected to us declared its namespaces. A re-declaration
   // or a reconnect of the same router id replaces the earlier one.
   std::optional<declaration_error> declare_inbound(const std::string& router_id, link_id_t link,
-                                                   const std::vector<std::string>& patterns);
+                                                   const std::vector<std::string>& patterns,
+                                                   neighbour_hello hello = {});
+
+  // The router we connected to declared what it owns (one of ours) or what is
+  // reachable through it (another implementation's hub).
+  void declare_upstream(const std::string& router_id, link_id_t link,
+                        const std::vector<std::string>& patterns, neighbour_hello hello = {});
+
+  // An outbound link completed its handshake: it is interested in what we own.
+  void attach_upstream(const std::string& router_id, link_id_t link);
 
   // A peer known from an earlier run (persistence): its namespaces are
   // remembered but unreachable until it connects again.
   void remember(const std::string& router_id, const std::vector<std::string>& patterns);
 
-  // The router we connected to told us what is reachable through it (leaf side).
-  void declare_upstream(const std::string& router_id, link_id_t link,
-                        const std::vector<std::string>& patterns);
-
-  // An outbound link completed its handshake: it is interested in what we own.
-  void attach_upstream(const std::string& router_id, link_id_t link);
+  // A route advertisement from a declared, route-capable neighbour. Returns
+  // an error for an advertisement over the limits.
+  std::optional<declaration_error> advertise(link_id_t link, const route_advert& advert);
 
   // A link went away; its namespaces stay known (writes to them get 501).
   void link_closed(link_id_t link);
 
-  // What we declare to an inbound peer: every other known router's namespaces.
+  // What we declare to a neighbour: our own namespaces to one of ours (routes
+  // follow as adverts), every other reachable namespace to anyone else.
   std::vector<std::string> declaration_for(link_id_t link) const;
 
-  // Inbound links (for re-sending declarations when the set changes).
+  // Route advertisements `link` has not been sent yet (new, changed or
+  // withdrawn routes), recorded as sent. Empty for neighbours that do not
+  // speak route advertisements.
+  std::vector<route_advert> take_advert_updates(link_id_t link);
+
+  // Namespaces whose owner is reached through `link` (what to sync from it).
+  std::vector<std::string> upstream_patterns(link_id_t link) const;
+
+  // Declared links, and the subset that connected to us.
+  std::vector<link_id_t> links() const;
   std::vector<link_id_t> inbound_links() const;
+  bool route_capable(link_id_t link) const;
+  // The router id at the other end of a declared link ("" if unknown).
+  std::string router_of(link_id_t link) const;
+  // Another declared link to the same router as `link`, if any.
+  std::optional<link_id_t> other_link_to(const std::string& router_id, link_id_t link) const;
+  // Of two links to one router, the one both ends keep: the one opened by the
+  // router with the smaller id.
+  bool keeps(link_id_t link) const;
+
+  // Owners whose claims lost to an older overlapping claim (router id -> why).
+  const std::map<std::string, std::string>& refused_owners() const { return refused_; }
 
   routing_ptr build() const;
 
@@ -61,18 +116,42 @@ class namespace_registry {
     link_id_t link = 0;  // 0 = not connected
     bool inbound = true;
   };
+  // Every owner we know of, connected or not, by router id (its own namespaces).
   const std::map<std::string, peer_entry>& peers() const { return peers_; }
 
  private:
+  struct neighbour {
+    std::string router_id;
+    bool inbound = true;
+    bool capable = false;
+    std::vector<std::string> declared;
+    std::map<std::string, route_advert> adverts;  // by owner
+  };
+  struct route {
+    std::string owner;
+    std::vector<std::string> namespaces;
+    std::vector<std::string> path;  // next hop first, owner last
+    link_id_t via = 0;
+    std::uint64_t claim_us = 0;
+  };
+
+  void recompute();
+  // Best routes from the neighbours' declarations and adverts.
+  std::map<std::string, route> candidate_routes() const;
+  bool overlaps_reachable_owner(const std::string& router_id, link_id_t link,
+                                const std::vector<std::string>& patterns, declaration_error& err) const;
+  // True if the neighbour on `link` routes to `owner` through us.
+  bool is_child(link_id_t link, const std::string& owner) const;
+
   std::string self_id_;
   std::vector<std::string> own_;
-  std::map<std::string, peer_entry> peers_;  // by router id (inbound peers and upstream-declared owners)
-  // Leaf side: the upstream link and the namespaces it declared, by upstream router id.
-  struct upstream_entry {
-    link_id_t link = 0;
-    std::vector<std::string> namespaces;
-  };
-  std::map<std::string, upstream_entry> upstream_;
+  std::uint64_t self_claim_us_ = 0;
+  std::map<link_id_t, neighbour> neighbours_;  // declared links
+  std::map<std::string, peer_entry> peers_;    // owners (remembered ones included)
+  std::map<std::string, std::uint64_t> claims_;  // oldest claim seen per owner id
+  std::map<std::string, route> routes_;          // accepted best route per reachable owner
+  std::map<std::string, std::string> refused_;
+  std::map<link_id_t, std::map<std::string, route_advert>> sent_;  // adverts last sent per link
 };
 
 }  // namespace clasp::federation

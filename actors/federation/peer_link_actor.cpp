@@ -8,6 +8,8 @@
 
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
+#include "actors/errors.hpp"
+#include "actors/federation/route_wire.hpp"
 #include "actors/router/router_core.hpp"
 #include "transport/connector.hpp"
 
@@ -33,6 +35,7 @@ struct link_state {
   std::shared_ptr<session_bridge> bridge;
   static inline const char* name = "peer_link";
   bool named = false;  // the hub told us its router id (its DeclareNamespaces origin)
+  federation::neighbour_hello hello;  // what its DeclareNamespaces said about it
 };
 
 using link_self = peer_link_actor::stateful_pointer<link_state>;
@@ -43,18 +46,19 @@ std::uint64_t now_us() {
                                         .count());
 }
 
-const char* state_name(link_phase p) {
+federation::peer_state state_of(link_phase p) {
+  using federation::peer_state;
   switch (p) {
-    case link_phase::connecting: return "Connecting";
+    case link_phase::connecting: return peer_state::connecting;
     case link_phase::awaiting_welcome:
-    case link_phase::awaiting_declare_ack: return "Handshaking";
-    case link_phase::syncing: return "Syncing";
-    case link_phase::active: return "Active";
+    case link_phase::awaiting_declare_ack: return peer_state::handshaking;
+    case link_phase::syncing: return peer_state::syncing;
+    case link_phase::active: return peer_state::active;
   }
-  return "Connecting";
+  return peer_state::connecting;
 }
 
-void report(link_self self, const std::string& state) {
+void report(link_self self, federation::peer_state state) {
   auto& st = self->state;
   peer_status p;
   p.key = st.endpoint;
@@ -64,32 +68,26 @@ void report(link_self self, const std::string& state) {
   p.outbound = true;
   p.endpoint = st.endpoint;
   p.last_error = st.last_error;
+  if (st.phase != link_phase::connecting && st.phase != link_phase::awaiting_welcome) p.link = st.id;
   self->send(st.deps.supervisor, std::move(p));
 }
 
 void enter(link_self self, link_phase p) {
   self->state.phase = p;
-  report(self, state_name(p));
+  report(self, state_of(p));
 }
 
 void send_direct(link_self self, const message& m, codec::qos q = codec::qos::confirm) {
   if (auto f = router::make_frame(m, q)) self->state.conn->send(f);
 }
 
-void fail(link_self self, std::string why) {
+void fail(link_self self, std::string why, ec code = ec::link_down) {
   auto& st = self->state;
   spdlog::warn("federation link to {}: {}", st.endpoint, why);
   st.last_error = std::move(why);
-  report(self, "Disconnected");
+  report(self, federation::peer_state::disconnected);
   if (st.conn) st.conn->abort();
-  self->quit(caf::make_error(caf::sec::runtime_error, st.last_error));
-}
-
-// Anti-entropy: what changed upstream since our watermark, for the namespaces
-// we replicate (our own are ours: asking for them would only echo our writes).
-void sync_patterns(link_self self) {
-  auto& st = self->state;
-  if (!st.remote_patterns.empty()) self->send(st.deps.store, request_sync{st.id, st.remote_patterns});
+  self->quit(make_error(code, st.last_error));
 }
 
 void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
@@ -102,9 +100,12 @@ void declare_upstream(link_self self, std::shared_ptr<transport::frame_batch> ba
                       std::size_t next) {
   auto& st = self->state;
   self->request(st.deps.manager, std::chrono::seconds(10),
-                upstream_declared{st.id, st.hub_id, st.remote_patterns, st.named})
+                upstream_declared{st.id, st.hub_id, st.remote_patterns, st.named, st.hello,
+                                  caf::actor_cast<peer_link_actor>(self)})
       .await([=](bool) { process_frames(self, batch, next); },
-             [=](caf::error& err) { fail(self, "federation manager did not answer: " + caf::to_string(err)); });
+             [=](caf::error& err) {
+               fail(self, "federation manager did not answer: " + caf::to_string(err), ec::registry_unavailable);
+             });
 }
 
 void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
@@ -136,10 +137,12 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
           declare.op = federation_op::declare_namespaces;
           declare.patterns = st.deps.config->federation.owned_namespaces;
           declare.origin = st.deps.config->federation.router_id;
+          federation::add_route_capability(declare, st.deps.config->federation.claim_us);
           send_direct(self, declare);
           enter(self, link_phase::awaiting_declare_ack);
         } else if (auto e = std::get_if<msg::error>(&f.msg.body)) {
-          return fail(self, "hub refused the handshake: " + std::to_string(e->code) + " " + e->message);
+          return fail(self, "hub refused the handshake: " + std::to_string(e->code) + " " + e->message,
+                      ec::handshake_refused);
         }
         continue;
       case link_phase::awaiting_declare_ack:
@@ -152,7 +155,8 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
           return declare_upstream(self, batch, i + 1);
         }
         if (auto e = std::get_if<msg::error>(&f.msg.body)) {
-          return fail(self, "hub refused our namespaces: " + std::to_string(e->code) + " " + e->message);
+          return fail(self, "hub refused our namespaces: " + std::to_string(e->code) + " " + e->message,
+                      ec::handshake_refused);
         }
         break;  // anything else (e.g. the hub's own declaration) is handled below
       case link_phase::syncing:
@@ -165,9 +169,19 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
       if (fs->origin && !fs->origin->empty()) st.hub_id = *fs->origin;
       st.named = true;
       st.remote_patterns = fs->patterns;
-      report(self, state_name(st.phase));
+      st.hello = federation::read_route_capability(*fs);
+      report(self, state_of(st.phase));
       if (st.phase == link_phase::awaiting_declare_ack) continue;  // declared once the ACK is in
       return declare_upstream(self, batch, i + 1);
+    }
+    if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
+        fs && fs->op == federation_op::route_advert) {
+      flush();
+      if (auto advert = federation::from_wire(*fs))
+        self->send(st.deps.manager, route_advert_in{st.id, std::move(*advert)});
+      else
+        spdlog::warn("federation link to {}: malformed route advertisement ignored", st.endpoint);
+      continue;
     }
     if (!ops) ops = std::make_shared<std::vector<decoded_op>>();
     ops->push_back({std::move(f.msg), f.header.quality});
@@ -231,31 +245,28 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         fail(self, "connection closed" + (c.reason.empty() ? std::string{} : ": " + c.reason));
       },
       [=](sync_done&) {
-        if (self->state.phase != link_phase::active) {
-          enter(self, link_phase::active);
-          self->delayed_send(
-              self, std::chrono::milliseconds(self->state.deps.config->federation.sync_interval_ms),
-              sync_tick_atom_v);
-        }
+        if (self->state.phase != link_phase::active) enter(self, link_phase::active);
       },
-      [=](sync_tick_atom) {
-        sync_patterns(self);  // anti-entropy: only what changed since the last sync travels
-        self->delayed_send(
-            self, std::chrono::milliseconds(self->state.deps.config->federation.sync_interval_ms),
-            sync_tick_atom_v);
+      [=](link_routes& r) {
+        // Our declaration towards the upstream is our own namespaces and never
+        // changes; routes to others travel as advertisements.
+        auto& st = self->state;
+        if (!st.conn) return;
+        for (const auto& advert : r.adverts) send_direct(self, federation::to_wire(advert));
       },
       [=](declare_fallback_atom) {
         auto& st = self->state;
         if (st.named || !st.conn) return;
         st.named = true;  // the hub never named itself: its session id stands in
-        caf::anon_send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns, true});
+        caf::anon_send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns, true, st.hello,
+                                                          caf::actor_cast<peer_link_actor>(self)});
       },
       [=](heartbeat_atom) {
         auto& st = self->state;
         // Reads may bypass this actor (direct route): the bridge keeps the time.
         const auto last = std::max(st.connected_us, st.bridge ? st.bridge->last_read_us() : 0);
         if (now_us() - last > silence_limit_us)
-          return fail(self, "hub silent for 10 s: link presumed dead");
+          return fail(self, "hub silent for 10 s: link presumed dead", ec::peer_silent);
         send_direct(self, msg::ping{}, codec::qos::fire);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
       },

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actor_types.hpp"
+#include "actors/errors.hpp"
 #include "actors/federation/backoff.hpp"
 
 namespace clasp::actors {
@@ -19,6 +20,9 @@ struct endpoint_slot {
   std::uint32_t failures = 0;  // consecutive attempts that never reached Active
   bool reached_active = false;
   bool failed = false;
+  // Another link to the same router (the one it opened to us) is kept: this
+  // slot waits, unlisted, until that link goes down.
+  bool standby = false;
   peer_status last;
 };
 
@@ -54,7 +58,9 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
                                                               peer_link_deps deps) {
   auto& st = self->state;
   st.deps = std::move(deps);
-  for (const auto& url : st.deps.config->federation.hub_endpoints) st.slots.push_back({url, {}, 0, false, false, {}});
+  const auto& fed_cfg = st.deps.config->federation;
+  const auto& endpoints = fed_cfg.mode == federation_mode::mesh ? fed_cfg.peers : fed_cfg.hub_endpoints;
+  for (const auto& url : endpoints) st.slots.push_back({url, {}, 0, false, false, false, {}});
   for (std::size_t i = 0; i < st.slots.size(); ++i) start_link(self, i);
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;
@@ -63,12 +69,22 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
       if (slot.link.address() != down.source) continue;
       slot.link = nullptr;
       if (st.stopping) return;
+      if (is_error(down.reason, ec::redundant_link)) {
+        slot.standby = true;
+        spdlog::info("federation link to {}: redundant with the link {} opened to us; standing by",
+                     slot.url, slot.last.router_id);
+        peer_status gone = slot.last;
+        gone.key = slot.url;
+        gone.remove = true;
+        self->send(st.deps.manager, std::move(gone));
+        return;
+      }
       const auto& fed = st.deps.config->federation;
       slot.failures = slot.reached_active ? 1 : slot.failures + 1;
       if (!fed.auto_reconnect ||
           (fed.max_reconnect_attempts > 0 && slot.failures > fed.max_reconnect_attempts)) {
         slot.failed = true;
-        slot.last.state = "Failed";
+        slot.last.state = federation::peer_state::failed;
         slot.failures = std::min(slot.failures - 1, fed.max_reconnect_attempts);
         spdlog::error("federation link to {} failed for good after {} reconnect attempt(s)", slot.url,
                       slot.failures);
@@ -80,7 +96,7 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
       policy.cap = std::chrono::milliseconds(fed.reconnect_max_delay_ms);
       std::uniform_real_distribution<double> dist(0.0, 1.0);
       auto delay = federation::backoff_delay(policy, slot.failures, dist(st.rng));
-      slot.last.state = "Disconnected";
+      slot.last.state = federation::peer_state::disconnected;
       forward_status(self, slot);
       spdlog::info("federation link to {}: reconnect attempt {} in {} ms", slot.url, slot.failures,
                    delay.count());
@@ -95,13 +111,25 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
       [=](peer_status& p) {
         for (auto& slot : self->state.slots) {
           if (slot.url != p.key) continue;
-          if (p.state == "Active") {
+          if (slot.standby) return;  // a late report from the link that stood down
+          if (p.state == federation::peer_state::active) {
             slot.reached_active = true;
             slot.failures = 0;
           }
           slot.last = std::move(p);
           forward_status(self, slot);
           return;
+        }
+      },
+      [=](standby_over_atom, const std::string& router_id) {
+        // The link we stood down for is gone: ours takes over.
+        auto& st = self->state;
+        for (std::size_t i = 0; i < st.slots.size(); ++i) {
+          auto& slot = st.slots[i];
+          if (!slot.standby || slot.last.router_id != router_id || st.stopping) continue;
+          slot.standby = false;
+          slot.failures = 0;
+          start_link(self, i);
         }
       },
       [=](kill_links_atom) {

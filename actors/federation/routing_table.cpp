@@ -31,8 +31,14 @@ bool routing_table::interested(const link_view& link, std::string_view address) 
   return false;
 }
 
+bool routing_table::replicates(const link_view& link, std::string_view address) {
+  for (const auto& p : link.replicas)
+    if (pattern_matches(p, address)) return true;
+  return false;
+}
+
 bool routing_table::covers(const link_view& link, std::string_view pattern) {
-  for (const auto& p : link.interest)
+  for (const auto& p : link.syncable)
     if (covered_by(pattern, p)) return true;
   return false;
 }

@@ -23,9 +23,17 @@ struct remote_namespace {
 struct link_view {
   link_id_t id = 0;
   std::string router_id;  // the router at the other end of the link
-  // Addresses this link wants: its own namespaces (write requests, events)
-  // and the namespaces reachable through us (replica updates).
+  // Addresses this link wants: its own namespaces and those it leads to
+  // (write requests, events) and the namespaces it replicates through us.
   std::vector<std::string> interest;
+  // The part of `interest` whose updates it takes from us: namespaces whose
+  // owner it reaches through this router (replica SETs and removals).
+  std::vector<std::string> replicas;
+  // What it may RequestSync from us (covers() checks against these).
+  std::vector<std::string> syncable;
+  // One of our routers (speaks route advertisements): a QoS-fire SET with a
+  // revision from it is always a replica update, whichever link it came by.
+  bool route_capable = false;
 };
 
 enum class owner_kind { none, self, remote };
@@ -45,7 +53,9 @@ struct routing_table {
   const link_view* link(link_id_t id) const;
   // True if `id`'s interest covers the address.
   static bool interested(const link_view& link, std::string_view address);
-  // True if `pattern` is covered by one of the link's interest patterns.
+  // True if the link takes replica updates of the address from us.
+  static bool replicates(const link_view& link, std::string_view address);
+  // True if `pattern` is covered by one of the link's syncable patterns.
   static bool covers(const link_view& link, std::string_view pattern);
 };
 

@@ -67,8 +67,9 @@ class router_core {
   // Same, allowed to take values out of `m` (the store owns its batches).
   void handle(session_id_t from, message&& m, codec::qos q);
 
-  // Sends RequestSync(patterns, since = what we last synced from that router) on a link.
-  void request_sync(session_id_t link, const std::vector<std::string>& patterns);
+  // Sends RequestSync(patterns, since = what we last synced from that router,
+  // or 0 with `full`) on a link.
+  void request_sync(session_id_t link, const std::vector<std::string>& patterns, bool full = false);
 
   // Answers a sync request: everything under `patterns` changed after `since`,
   // as SNAPSHOT parts plus tombstones, then SyncComplete carrying our current seq.
@@ -173,6 +174,8 @@ class router_core {
   void forward_write(session_info& writer, const msg::set& m, codec::qos q,
                      const federation::remote_namespace& ns);
   void fail_forwards_via(session_id_t link, const std::string& why);
+  // True for a link to one of our own routers (it speaks route advertisements).
+  bool link_is_ours(const session_info& link) const;
 
   // Fan-out of an applied change. `origin_link` is excluded (never sent back).
   void fan_out_param(const std::string& address, const param_record& rec, session_id_t origin_link);

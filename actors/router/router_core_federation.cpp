@@ -55,6 +55,13 @@ void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
     ack(link, q, m.address, out.revision);
     return;
   }
+  if (owner.kind == owner_kind::remote && m.revision && q == codec::qos::fire && link_is_ours(link)) {
+    // A replica update from one of our routers that came by another path than
+    // our route to the owner (routes are changing): the revision decides, so
+    // it is applied at most once and never mistaken for a write request.
+    apply_replica_set(link, m, now);
+    return;
+  }
   if (owner.kind == owner_kind::self && is_tombstone_set(m) && m.revision) {
     // Our own removal coming back from a replica's memory (we restarted without
     // state): keep it unless we wrote the address since.
@@ -82,9 +89,9 @@ void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
     forward_write(link, m, q, *owner.ns);
     return;
   }
-  if (link.role == session_role::upstream && m.revision) {
-    // Our upstream speaks for every namespace we do not own, declared or not
-    // (hubs that never declare theirs still get their updates applied).
+  if (link.role == session_role::upstream && m.revision && !link_is_ours(link)) {
+    // Another implementation's hub speaks for every namespace we do not own,
+    // declared or not (hubs that never declare theirs still get their updates applied).
     apply_replica_set(link, m, now);
     return;
   }
@@ -178,8 +185,9 @@ void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
     auto owner = routing_->owner_of(p.address);
     // Accept state for namespaces the link leads to, and our own state coming
     // back from a replica (we restarted and lost it).
-    bool from_owner_side = (owner.kind == owner_kind::remote && owner.ns->via == link.id) ||
-                           (owner.kind == owner_kind::none && link.role == session_role::upstream);
+    bool from_owner_side =
+        (owner.kind == owner_kind::remote && (owner.ns->via == link.id || link_is_ours(link))) ||
+        (owner.kind == owner_kind::none && link.role == session_role::upstream && !link_is_ours(link));
     if (!from_owner_side && owner.kind != owner_kind::self) continue;
     if (owner.kind == owner_kind::self) {
       const param_record* mine = params_.find(p.address);
@@ -230,6 +238,7 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
       on_revision_vector(link, m);
       return;
     case federation_op::declare_namespaces:
+    case federation_op::route_advert:
       return;  // handled by the session or link actor before it reaches the store
   }
   send_error(link.id, error_code::bad_request,
@@ -256,13 +265,18 @@ void router_core::on_revision_vector(session_info& link, const msg::federation_s
     send_frame(link, make_frame(tombstone_set(address, rev)));
 }
 
-void router_core::request_sync(session_id_t link_id, const std::vector<std::string>& patterns) {
+bool router_core::link_is_ours(const session_info& link) const {
+  const auto* view = routing_->link(link.id);
+  return view && view->route_capable;
+}
+
+void router_core::request_sync(session_id_t link_id, const std::vector<std::string>& patterns, bool full) {
   auto* link = find(link_id);
   if (!link || patterns.empty()) return;
   msg::federation_sync req;
   req.op = federation_op::request_sync;
   req.patterns = patterns;
-  req.since_revision = sync_marks_.watermark(link->link_router);
+  req.since_revision = full ? 0 : sync_marks_.watermark(link->link_router);
   req.origin = config_.router_id;
   send_frame(*link, make_frame(req, codec::qos::confirm));
 }

@@ -32,7 +32,7 @@ struct request_sync;
 struct routing_update;
 struct persist_batch;
 struct persist_namespaces;
-struct redeclare;
+struct link_routes;
 struct sync_done;
 
 // Whatever reads a connection: a session actor or an outbound peer link. Both
@@ -56,10 +56,12 @@ using persistence_actor =
     caf::typed_actor<caf::reacts_to<persist_batch>, caf::reacts_to<persist_namespaces>,
                      caf::replies_to<shutdown_atom>::with<bool>>;
 
-// One accepted connection. `redeclare` and `synctick` matter only for inbound
-// federation peers.
+// Either end of a federation link as the manager sees it: told what routes to
+// announce, and that there was nothing to sync (so it is Active at once).
+using federation_link_actor = caf::typed_actor<caf::reacts_to<link_routes>, caf::reacts_to<sync_done>>;
+
+// One accepted connection. `link_routes` matters only for inbound federation peers.
 using session_actor =
-    frame_sink_actor::extend<caf::reacts_to<redeclare>, caf::reacts_to<sync_tick_atom>,
-                             caf::reacts_to<shutdown_atom>>;
+    frame_sink_actor::extend<caf::reacts_to<link_routes>, caf::reacts_to<shutdown_atom>>;
 
 }  // namespace clasp::actors

@@ -9,6 +9,7 @@
 
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
+#include "actors/federation/route_wire.hpp"
 #include "actors/router/router_core.hpp"
 
 namespace clasp::actors {
@@ -51,11 +52,12 @@ void close_with_error(session_self self, std::uint16_t code, std::string text) {
   self->state.conn->close(1008, text.substr(0, 120));
 }
 
-void report_peer(session_self self, const std::string& state) {
+void report_peer(session_self self, federation::peer_state state) {
   auto& st = self->state;
   if (!st.manager) return;
   peer_status p;
   p.key = "in:" + std::to_string(st.id);
+  p.link = st.id;
   p.router_id = st.peer_router;
   p.state = state;
   p.namespaces = st.peer_namespaces;
@@ -99,7 +101,7 @@ bool on_hello(session_self self, const msg::hello& h) {
   spdlog::info("session {} connected from {} ({}, name '{}')", st.name, st.conn->remote_endpoint(),
                st.current == phase::peer ? "federation peer" : "client", h.name);
   if (st.current == phase::peer) {
-    report_peer(self, "Handshaking");
+    report_peer(self, federation::peer_state::handshaking);
   }
   return true;
 }
@@ -112,13 +114,26 @@ void flush_ops(session_self self, std::shared_ptr<std::vector<decoded_op>>& ops)
 void process_frames(session_self self, std::shared_ptr<transport::frame_batch> batch,
                     std::size_t index);
 
+// Our DeclareNamespaces towards this peer (what we reach, or our own
+// namespaces when it speaks route advertisements).
+void send_declaration(session_self self, std::vector<std::string> patterns) {
+  msg::federation_sync back;
+  back.op = federation_op::declare_namespaces;
+  back.patterns = std::move(patterns);
+  back.origin = self->state.config.federation.router_id;
+  federation::add_route_capability(back, self->state.config.federation.claim_us);
+  send_direct(self, back);
+}
+
 // A peer's DeclareNamespaces: the manager validates it; the rest of this read
-// waits for the answer so later operations see the new routing.
+// waits for the answer so later operations see the new routing. The manager
+// decides what to sync and tells us when the link is Active.
 void on_declare(session_self self, const msg::federation_sync& m,
                 std::shared_ptr<transport::frame_batch> batch, std::size_t next) {
   auto& st = self->state;
   std::string router_id = m.origin.value_or(std::string{});
-  declare_request req{st.id, router_id, m.patterns, caf::actor_cast<session_actor>(self)};
+  declare_request req{st.id, router_id, m.patterns, caf::actor_cast<session_actor>(self),
+                      federation::read_route_capability(m)};
   self->request(st.manager, std::chrono::seconds(10), std::move(req))
       .await(
           [=](declare_reply& reply) {
@@ -132,13 +147,9 @@ void on_declare(session_self self, const msg::federation_sync& m,
               st.peer_namespaces = m.patterns;
               msg::ack a;
               send_direct(self, a);
-              msg::federation_sync back;
-              back.op = federation_op::declare_namespaces;
-              back.patterns = reply.declaration;
-              back.origin = st.config.federation.router_id;
-              send_direct(self, back);
-              self->send(st.store, request_sync{st.id, m.patterns});
-              report_peer(self, "Syncing");
+              send_declaration(self, std::move(reply.declaration));
+              self->send(st.manager, link_ready{st.id});
+              report_peer(self, federation::peer_state::syncing);
               spdlog::info("federation peer '{}' declared {} namespace(s)", router_id, m.patterns.size());
             }
             process_frames(self, batch, next);
@@ -148,6 +159,20 @@ void on_declare(session_self self, const msg::federation_sync& m,
                               "namespace registry did not answer: " + caf::to_string(err));
             process_frames(self, batch, next);
           });
+}
+
+// A route advertisement: only a declared peer of ours may send one.
+void on_route_advert(session_self self, const msg::federation_sync& m) {
+  auto& st = self->state;
+  auto advert = federation::from_wire(m);
+  if (st.peer_router.empty()) {
+    send_error_direct(self, error_code::federation_refused,
+                      "route advertisement before DeclareNamespaces was accepted");
+  } else if (!advert) {
+    send_error_direct(self, error_code::bad_request, "malformed route advertisement");
+  } else {
+    self->send(st.manager, route_advert_in{st.id, std::move(*advert)});
+  }
 }
 
 void process_frames(session_self self, std::shared_ptr<transport::frame_batch> batch,
@@ -189,6 +214,12 @@ void process_frames(session_self self, std::shared_ptr<transport::frame_batch> b
         flush_ops(self, ops);
         on_declare(self, *fs, batch, i + 1);
         return;
+      }
+      if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
+          fs && fs->op == federation_op::route_advert) {
+        flush_ops(self, ops);
+        on_route_advert(self, *fs);
+        continue;
       }
       if (st.peer_router.empty() && !f.msg.is<msg::ping>()) {
         // Nothing but pings is meaningful from a peer before its declaration.
@@ -260,23 +291,14 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         self->quit();
       },
       [=](sync_done&) {
-        // The peer answered our RequestSync: its link is in steady state.
-        if (self->state.current == phase::peer) report_peer(self, "Active");
+        // The sync we asked for completed (or there was nothing to sync): steady state.
+        if (self->state.current == phase::peer) report_peer(self, federation::peer_state::active);
       },
-      [=](redeclare& r) {
-        if (self->state.current != phase::peer || self->state.peer_router.empty()) return;
-        msg::federation_sync back;
-        back.op = federation_op::declare_namespaces;
-        back.patterns = std::move(r.patterns);
-        back.origin = self->state.config.federation.router_id;
-        send_direct(self, back);
-      },
-      [=](sync_tick_atom) {
+      [=](link_routes& r) {
         auto& st = self->state;
-        if (st.current == phase::peer && !st.peer_router.empty())
-          self->send(st.store, request_sync{st.id, st.peer_namespaces});
-        self->delayed_send(self, std::chrono::milliseconds(st.config.federation.sync_interval_ms),
-                           sync_tick_atom_v);
+        if (st.current != phase::peer || st.peer_router.empty()) return;
+        if (r.declaration) send_declaration(self, std::move(*r.declaration));
+        for (const auto& advert : r.adverts) send_direct(self, federation::to_wire(advert));
       },
       [=](shutdown_atom) { self->state.conn->close(1001, "router shutting down"); },
   };
@@ -290,8 +312,6 @@ session_actor spawn_session(caf::actor_system& sys, const session_deps& deps,
   auto bridge = std::make_shared<session_bridge>();
   auto actor = sys.spawn(session_behavior, deps, std::move(conn), bridge);
   bridge->set_session(actor);  // before reading starts: nothing races with it
-  if (deps.config->federation.mode != federation_mode::off)
-    caf::anon_send(actor, sync_tick_atom_v);  // starts the anti-entropy timer (first run is harmless)
   conn_copy->start(std::move(bridge));
   return actor;
 }

@@ -111,7 +111,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
       },
       [=](const request_sync& r) {
         auto lock = self->state.gate->lock();
-        self->state.core->request_sync(r.id, r.patterns);
+        self->state.core->request_sync(r.id, r.patterns, r.full);
       },
       [=](pump_atom) {
         auto lock = self->state.gate->lock();

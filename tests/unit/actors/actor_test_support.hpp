@@ -101,8 +101,10 @@ inline actors::session_actor::behavior_type stub_session(std::shared_ptr<probe> 
       [=](frames_in&) {},
       [=](connection_closed&) {},
       [=](sync_done&) {},
-      [=](redeclare& r) { p->add("redeclare:" + tag + ":" + std::to_string(r.patterns.size())); },
-      [=](sync_tick_atom) {},
+      [=](link_routes& r) {
+        if (r.declaration)
+          p->add("redeclare:" + tag + ":" + std::to_string(r.declaration->size()));
+      },
       [=](shutdown_atom) {},
   };
 }

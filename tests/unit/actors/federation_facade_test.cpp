@@ -25,7 +25,7 @@ peer_status status(std::string key, std::string router_id, std::string state, st
   peer_status p;
   p.key = std::move(key);
   p.router_id = std::move(router_id);
-  p.state = std::move(state);
+  p.state = federation::peer_state_from_string(state).value();
   p.namespaces = std::move(namespaces);
   p.endpoint = "127.0.0.1:1";
   return p;
@@ -159,6 +159,9 @@ federation_manager_actor::behavior_type silent_manager(federation_manager_actor:
       [=](link_closed&) {},
       [=](peer_status&) {},
       [=](register_supervisor&) {},
+      [=](route_advert_in&) {},
+      [=](link_ready&) {},
+      [=](sync_tick_atom) {},
       [=](peers_atom) -> std::string { return "[]"; },
       [=](peer_count_atom) -> caf::typed_response_promise<std::uint32_t> {
         pending->push_back(self->make_response_promise<std::uint32_t>());
