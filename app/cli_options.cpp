@@ -38,7 +38,8 @@ void require_ws_urls(const std::vector<std::string>& urls, const std::string& fl
 void finalize(server_options& o) {
   auto& fed = o.node.federation;
   std::string mode = o.requested_mode;
-  if (mode.empty()) mode = o.federation_feature ? "hub" : (fed.hub_endpoints.empty() ? "off" : "leaf");
+  if (mode.empty())
+    mode = o.federation_feature ? "hub" : (fed.hub_endpoints.empty() ? "off" : "leaf");
   if (mode == "hub") {
     fed.mode = actors::federation_mode::hub;
     fed.owned_namespaces.clear();  // a hub owns nothing; it aggregates and redistributes
@@ -55,7 +56,8 @@ void finalize(server_options& o) {
     fed.mode = actors::federation_mode::off;
   }
   if (!fed.peers.empty() && fed.mode != actors::federation_mode::mesh)
-    throw option_error{"--federation-peers is for --federation-mode mesh (a leaf uses --federation-hub)"};
+    throw option_error{
+        "--federation-peers is for --federation-mode mesh (a leaf uses --federation-hub)"};
   for (const auto& p : fed.owned_namespaces)
     if (!is_valid_pattern(p)) throw option_error{"invalid namespace pattern '" + p + "'"};
   if (fed.owned_namespaces.size() > 1000) throw option_error{"at most 1000 namespace patterns"};
@@ -143,8 +145,10 @@ std::string server_help() {
     if (spec.kind == option_kind::list) help += "; comma-separated, repeatable";
     auto def = default_of(spec);
     if (!def.empty()) help += " (default: " + def + ")";
-    if (head.size() < 31) head.resize(31, ' ');
-    else head += "\n" + std::string(31, ' ');
+    if (head.size() < 31)
+      head.resize(31, ' ');
+    else
+      head += "\n" + std::string(31, ' ');
     out += head + wrap(help, 31) + "\n";
   }
   out +=

@@ -23,10 +23,10 @@ struct server_options {
   bool persistence = false;  // on with --state-db or --data-dir, unless --no-persistence
   bool no_persistence = false;
   std::string state_db;
-  std::string data_dir;  // --data-dir: state database (and later files) live here
+  std::string data_dir;                    // --data-dir: state database (and later files) live here
   std::uint32_t persist_interval_ms = 50;  // how often changes are committed (with --state-db)
   actors::node_config node;
-  bool router_id_given = false;  // --federation-id (else a saved or random one)
+  bool router_id_given = false;     // --federation-id (else a saved or random one)
   bool federation_feature = false;  // "federation" in --features: hub unless a mode is given
   std::string requested_mode;       // --federation-mode as given; empty = inferred
 };

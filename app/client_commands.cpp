@@ -2,6 +2,7 @@
 // answer that settles it, map the outcome to a documented exit code.
 #include "app/client_commands.hpp"
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 
@@ -27,13 +28,21 @@ struct common_args {
   std::string url;
   std::string token;
   unsigned timeout_s = 10;
-  std::vector<std::string> words;  // positionals: [URL] then the command's own
+  std::vector<std::string> words;     // positionals: [URL] then the command's own
+  std::array<std::string, 3> slots_;  // URL ADDRESS VALUE at most
+  std::vector<CLI::Option*> options_;
 
   void add_to(CLI::App& app) {
     app.add_option("--url", url, std::string("router to talk to (default ") + default_url + ")");
     app.add_option("--token", token, "token sent in HELLO");
     app.add_option("--timeout", timeout_s, "seconds to wait for the router's answer (default 10)");
-    app.add_option("args", words)->allow_extra_args(true);
+    // One string per slot rather than a vector, so CLI11 leaves a VALUE like [1,2]
+    // whole instead of reading it as its own list syntax.
+    for (auto& slot : slots_) options_.push_back(app.add_option("arg", slot));
+  }
+  void collect_words() {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (options_[i]->count() > 0) words.push_back(slots_[i]);
   }
   // The older form `clasp set URL ADDRESS VALUE` puts the URL first.
   void take_positional_url() {
@@ -66,12 +75,14 @@ int no_answer(const std::string& command, const std::string& why) {
 int open_session(client_session& s, const std::string& command, const common_args& common) {
   std::string why;
   switch (s.open(common.url, common.token, why)) {
-    case client_session::open_result::ok: return exit_code::ok;
+    case client_session::open_result::ok:
+      return exit_code::ok;
     case client_session::open_result::refused:
       std::fprintf(stderr, "clasp %s: %s refused the session: %s\n", command.c_str(),
                    common.url.c_str(), why.c_str());
       return exit_code::refused;
-    case client_session::open_result::unreachable: break;
+    case client_session::open_result::unreachable:
+      break;
   }
   std::fprintf(stderr, "clasp %s: cannot reach a router at %s: %s\n", command.c_str(),
                common.url.c_str(), why.c_str());
@@ -105,7 +116,8 @@ int run_set(common_args& c, const std::string& bytes_hex, std::optional<std::uin
   m.address = c.words[0];
   if (!bytes_hex.empty()) {
     auto bytes = bytes_from_hex(bytes_hex);
-    if (!bytes) throw usage_error{"--bytes expects hex digits (an even number), got '" + bytes_hex + "'"};
+    if (!bytes)
+      throw usage_error{"--bytes expects hex digits (an even number), got '" + bytes_hex + "'"};
     m.val = value(std::move(*bytes));
   } else {
     m.val = value_from_text(c.words[1]);
@@ -117,7 +129,8 @@ int run_set(common_args& c, const std::string& bytes_hex, std::optional<std::uin
   std::optional<revision_t> revision;
   int rc = await_ack(s, "set", m.address, c, &revision);
   if (rc == exit_code::ok)
-    std::printf("%s %s (revision %llu)\n", m.address.c_str(), json_text(value_to_json(m.val)).c_str(),
+    std::printf("%s %s (revision %llu)\n", m.address.c_str(),
+                json_text(value_to_json(m.val)).c_str(),
                 static_cast<unsigned long long>(revision.value_or(0)));
   return rc;
 }
@@ -204,7 +217,8 @@ int run_sub(common_args& c, bool as_json) {
     if (auto set = std::get_if<msg::set>(&m->body))
       print_update(as_json, "param", set->address, set->val, set->revision);
     else if (auto snap = std::get_if<msg::snapshot>(&m->body))
-      for (const auto& p : snap->params) print_update(as_json, "param", p.address, p.val, p.revision);
+      for (const auto& p : snap->params)
+        print_update(as_json, "param", p.address, p.val, p.revision);
     else if (auto pub = std::get_if<msg::publish>(&m->body))
       print_update(as_json, "event", pub->address, pub->val.value_or(value{}), std::nullopt);
     else if (auto e = std::get_if<msg::error>(&m->body))
@@ -219,11 +233,14 @@ std::string client_help() {
   return "Client commands (options: --url ws://HOST:PORT, default ws://127.0.0.1:7330;\n"
          "--token TOKEN; --timeout S, default 10):\n"
          "  clasp set ADDRESS VALUE      write a param and wait for its ACK. VALUE is JSON\n"
-         "                               (1, 2.5, true, \"text\", null, [..], {..}); anything else\n"
-         "                               is a string. --bytes HEX sends bytes instead; --ttl S expires it\n"
+         "                               (1, 2.5, true, \"text\", null, [..], {..}); anything "
+         "else\n"
+         "                               is a string. --bytes HEX sends bytes instead; --ttl S "
+         "expires it\n"
          "  clasp get ADDRESS            print the param's value as JSON\n"
          "  clasp sub PATTERN            print `ADDRESS VALUE` per update and event until Ctrl-C;\n"
-         "                               --json prints {\"address\",\"value\",\"revision\",\"kind\"} lines\n"
+         "                               --json prints "
+         "{\"address\",\"value\",\"revision\",\"kind\"} lines\n"
          "  clasp pub ADDRESS [VALUE]    emit an event\n"
          "  Older forms still work: clasp set URL ADDRESS VALUE, get URL ADDRESS,\n"
          "  watch URL PATTERN (= sub), publish URL ADDRESS [VALUE] (= pub).\n";
@@ -253,6 +270,7 @@ int run_client_command(const std::string& command, const std::vector<std::string
     } catch (const CLI::ParseError& e) {
       throw usage_error{e.what()};
     }
+    common.collect_words();
     common.take_positional_url();
     if (name == "set")
       return run_set(common, bytes_hex,

@@ -67,7 +67,7 @@ client_session::~client_session() {
 }
 
 client_session::open_result client_session::open(const std::string& url, const std::string& token,
-                                                  std::string& why) {
+                                                 std::string& why) {
   std::promise<std::pair<std::string, transport::connection_ptr>> done;
   auto result = done.get_future();
   transport::connect(impl_->io, url, {}, [&done](std::string error, transport::connection_ptr c) {

@@ -8,7 +8,7 @@
 namespace clasp::app {
 
 struct http_result {
-  int status = 0;     // 0: no answer; `error` says why
+  int status = 0;  // 0: no answer; `error` says why
   std::string body;
   std::string error;
 };

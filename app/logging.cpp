@@ -6,11 +6,11 @@
 #include <ctime>
 #include <memory>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace clasp::app {
 
@@ -50,7 +50,8 @@ class json_line_formatter final : public spdlog::formatter {
 }  // namespace
 
 void setup_logging(const std::string& level, const std::string& format) {
-  auto logger = format == "json" ? spdlog::stderr_logger_mt("clasp") : spdlog::stderr_color_mt("clasp");
+  auto logger =
+      format == "json" ? spdlog::stderr_logger_mt("clasp") : spdlog::stderr_color_mt("clasp");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   if (format == "json")

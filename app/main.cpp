@@ -18,7 +18,8 @@ std::string top_level_help() {
          "Usage:\n"
          "  clasp server [options]       run a router (see `clasp server --help`)\n"
          "  clasp status [--url URL] [--json] [--watch]\n"
-         "                               identity, mode, namespaces, uptime and peers of a router\n" +
+         "                               identity, mode, namespaces, uptime and peers of a "
+         "router\n" +
          clasp::app::client_help() +
          "  clasp --help                 this text\n"
          "  clasp --version              print the version\n"
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
     return app::run_client_command(command, rest);
   if (command == "status") return app::run_status_command(rest);
   if (command != "server") {
-    std::fprintf(stderr, "clasp: unknown command '%s'\n\n%s", command.c_str(), top_level_help().c_str());
+    std::fprintf(stderr, "clasp: unknown command '%s'\n\n%s", command.c_str(),
+                 top_level_help().c_str());
     return app::exit_code::usage;
   }
   auto parsed = app::parse_server_args(rest);

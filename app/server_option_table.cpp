@@ -40,10 +40,14 @@ std::vector<std::string> strings(const json& v) { return v.get<std::vector<std::
 
 std::string kind_expectation(const option_spec& spec) {
   switch (spec.kind) {
-    case option_kind::text: return "a string";
-    case option_kind::number: return "a whole number 0.." + std::to_string(spec.max);
-    case option_kind::flag: return "true or false";
-    case option_kind::list: return "a list of strings (array, or a comma-separated string)";
+    case option_kind::text:
+      return "a string";
+    case option_kind::number:
+      return "a whole number 0.." + std::to_string(spec.max);
+    case option_kind::flag:
+      return "true or false";
+    case option_kind::list:
+      return "a list of strings (array, or a comma-separated string)";
     case option_kind::choice: {
       std::string s = "one of";
       for (const auto& c : spec.choices) s += " " + c;
@@ -87,9 +91,9 @@ option_spec number(std::string name, std::string group, std::string help,
 option_spec flag(std::string name, std::string group, std::string help,
                  std::function<json(const server_options&)> read,
                  std::function<void(server_options&, const json&)> write) {
-  return with_kind(
-      text(std::move(name), std::move(group), "", std::move(help), std::move(read), std::move(write)),
-      option_kind::flag);
+  return with_kind(text(std::move(name), std::move(group), "", std::move(help), std::move(read),
+                        std::move(write)),
+                   option_kind::flag);
 }
 
 option_spec choice(std::string name, std::string group, std::vector<std::string> choices,
@@ -127,11 +131,14 @@ std::vector<option_spec> build_table() {
       [](const o& x) { return json(x.node.server_name); },
       [](o& x, const json& v) { x.node.server_name = v.get<std::string>(); }));
   t.push_back(with_kind(
-      text("features", general, "LIST",
-           "param,event,stream,gesture,timeline,federation (\"federation\" makes this router a "
-           "hub)",
-           [](const o& x) { return json(feature_names(x.node.features, x.federation_feature)); },
-           [](o& x, const json& v) { x.node.features = feature_bits(strings(v), x.federation_feature); }),
+      text(
+          "features", general, "LIST",
+          "param,event,stream,gesture,timeline,federation (\"federation\" makes this router a "
+          "hub)",
+          [](const o& x) { return json(feature_names(x.node.features, x.federation_feature)); },
+          [](o& x, const json& v) {
+            x.node.features = feature_bits(strings(v), x.federation_feature);
+          }),
       option_kind::list));
   t.push_back(number(
       "max-subscriptions", general, "per session; more gets ERROR 429",
@@ -174,12 +181,13 @@ std::vector<option_spec> build_table() {
       [](o& x, const json& v) { x.node.test_admin = v.get<bool>(); }));
 
   t.push_back(with_default_text(
-      text("state-db", storage, "PATH",
-           "persist params, revisions, tombstones, router id, sync watermarks and known peers in "
-           "this SQLite file (WAL). Without it (and without --data-dir) state lives in memory and "
-           "a restarted leaf recovers its owned state from its hub",
-           [](const o& x) { return json(x.state_db); },
-           [](o& x, const json& v) { x.state_db = v.get<std::string>(); }),
+      text(
+          "state-db", storage, "PATH",
+          "persist params, revisions, tombstones, router id, sync watermarks and known peers in "
+          "this SQLite file (WAL). Without it (and without --data-dir) state lives in memory and "
+          "a restarted leaf recovers its owned state from its hub",
+          [](const o& x) { return json(x.state_db); },
+          [](o& x, const json& v) { x.state_db = v.get<std::string>(); }),
       "none; DIR/state.db with --data-dir"));
   t.push_back(text(
       "data-dir", storage, "DIR",
@@ -204,52 +212,64 @@ std::vector<option_spec> build_table() {
       [](o& x, const json& v) { x.node.tombstone_retention_s = u32(v); }));
 
   t.push_back(with_default_text(
-      choice("federation-mode", fed, {"off", "hub", "leaf", "mesh"},
-             "hub accepts federation peers; leaf connects to --federation-hub; mesh connects to "
-             "every --federation-peers URL and accepts inbound peers",
-             [](const o& x) {
-               switch (x.node.federation.mode) {
-                 case actors::federation_mode::hub: return json("hub");
-                 case actors::federation_mode::leaf: return json("leaf");
-                 case actors::federation_mode::mesh: return json("mesh");
-                 default: return json("off");
-               }
-             },
-             [](o& x, const json& v) { x.requested_mode = v.get<std::string>(); }),
+      choice(
+          "federation-mode", fed, {"off", "hub", "leaf", "mesh"},
+          "hub accepts federation peers; leaf connects to --federation-hub; mesh connects to "
+          "every --federation-peers URL and accepts inbound peers",
+          [](const o& x) {
+            switch (x.node.federation.mode) {
+              case actors::federation_mode::hub:
+                return json("hub");
+              case actors::federation_mode::leaf:
+                return json("leaf");
+              case actors::federation_mode::mesh:
+                return json("mesh");
+              default:
+                return json("off");
+            }
+          },
+          [](o& x, const json& v) { x.requested_mode = v.get<std::string>(); }),
       "hub with --features federation, leaf with --federation-hub, else off"));
+  t.push_back(
+      with_kind(text(
+                    "federation-hub", fed, "URL", "ws:// or wss:// URL of the hub (leaf; required)",
+                    [](const o& x) { return json(x.node.federation.hub_endpoints); },
+                    [](o& x, const json& v) { x.node.federation.hub_endpoints = strings(v); }),
+                option_kind::list));
   t.push_back(with_kind(
-      text("federation-hub", fed, "URL", "ws:// or wss:// URL of the hub (leaf; required)",
-           [](const o& x) { return json(x.node.federation.hub_endpoints); },
-           [](o& x, const json& v) { x.node.federation.hub_endpoints = strings(v); }),
-      option_kind::list));
-  t.push_back(with_kind(
-      text("federation-peers", fed, "URL[,URL...]",
-           "ws:// or wss:// URLs of the neighbours a mesh router connects to (none: it only "
-           "accepts inbound peers)",
-           [](const o& x) { return json(x.node.federation.peers); },
-           [](o& x, const json& v) { x.node.federation.peers = strings(v); }),
+      text(
+          "federation-peers", fed, "URL[,URL...]",
+          "ws:// or wss:// URLs of the neighbours a mesh router connects to (none: it only "
+          "accepts inbound peers)",
+          [](const o& x) { return json(x.node.federation.peers); },
+          [](o& x, const json& v) { x.node.federation.peers = strings(v); }),
       option_kind::list));
   t.push_back(with_default_text(
-      with_kind(text("federation-namespaces", fed, "LIST",
-                     "namespace patterns this router owns (leaf, mesh); a hub owns none",
-                     [](const o& x) { return json(x.node.federation.owned_namespaces); },
-                     [](o& x, const json& v) { x.node.federation.owned_namespaces = strings(v); }),
+      with_kind(text(
+                    "federation-namespaces", fed, "LIST",
+                    "namespace patterns this router owns (leaf, mesh); a hub owns none",
+                    [](const o& x) { return json(x.node.federation.owned_namespaces); },
+                    [](o& x, const json& v) { x.node.federation.owned_namespaces = strings(v); }),
                 option_kind::list),
       "/** for a leaf"));
   t.push_back(with_default_text(
-      text("federation-id", fed, "ID", "router id",
-           [](const o& x) { return json(x.router_id_given ? x.node.federation.router_id : ""); },
-           [](o& x, const json& v) {
-             x.node.federation.router_id = v.get<std::string>();
-             x.router_id_given = !x.node.federation.router_id.empty();
-           }),
+      text(
+          "federation-id", fed, "ID", "router id",
+          [](const o& x) { return json(x.router_id_given ? x.node.federation.router_id : ""); },
+          [](o& x, const json& v) {
+            x.node.federation.router_id = v.get<std::string>();
+            x.router_id_given = !x.node.federation.router_id.empty();
+          }),
       "the one saved in the state database, else a random UUID v4"));
   t.push_back(with_default_text(
-      text("federation-token", fed, "TOKEN",
-           "shared token; \"@FILE\" reads it from FILE. A hub with a token refuses peers without "
-           "it (ERROR 300)",
-           [](const o& x) { return json(x.node.federation.auth_token.empty() ? "" : "(hidden)"); },
-           [](o& x, const json& v) { x.node.federation.auth_token = read_token(v.get<std::string>()); }),
+      text(
+          "federation-token", fed, "TOKEN",
+          "shared token; \"@FILE\" reads it from FILE. A hub with a token refuses peers without "
+          "it (ERROR 300)",
+          [](const o& x) { return json(x.node.federation.auth_token.empty() ? "" : "(hidden)"); },
+          [](o& x, const json& v) {
+            x.node.federation.auth_token = read_token(v.get<std::string>());
+          }),
       "none"));
   t.push_back(text(
       "federation-tls-ca", fed, "FILE",
@@ -295,12 +315,18 @@ std::uint8_t feature_bits(const std::vector<std::string>& names, bool& federatio
   std::uint8_t bits = 0;
   federation = false;
   for (const auto& f : names) {
-    if (f == "param") bits |= 0x80;
-    else if (f == "event") bits |= 0x40;
-    else if (f == "stream") bits |= 0x20;
-    else if (f == "gesture") bits |= 0x10;
-    else if (f == "timeline") bits |= 0x08;
-    else if (f == "federation") federation = true;
+    if (f == "param")
+      bits |= 0x80;
+    else if (f == "event")
+      bits |= 0x40;
+    else if (f == "stream")
+      bits |= 0x20;
+    else if (f == "gesture")
+      bits |= 0x10;
+    else if (f == "timeline")
+      bits |= 0x08;
+    else if (f == "federation")
+      federation = true;
     else
       throw option_error{"unknown feature '" + f +
                          "' (known: param, event, stream, gesture, timeline, federation)"};
@@ -363,21 +389,24 @@ nlohmann::json checked_option_value(const option_spec& spec, const nlohmann::jso
                                     const std::string& where) {
   bool ok = false;
   switch (spec.kind) {
-    case option_kind::text: ok = v.is_string(); break;
+    case option_kind::text:
+      ok = v.is_string();
+      break;
     case option_kind::number:
       ok = v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
       ok = ok && v.get<std::uint64_t>() <= spec.max;
       break;
-    case option_kind::flag: ok = v.is_boolean(); break;
+    case option_kind::flag:
+      ok = v.is_boolean();
+      break;
     case option_kind::list:
       if (v.is_string()) return option_value_from_text(spec, {v.get<std::string>()}, where);
       ok = v.is_array();
       for (const auto& item : v) ok = ok && item.is_string();
       break;
     case option_kind::choice:
-      ok = v.is_string() &&
-           std::find(spec.choices.begin(), spec.choices.end(), v.get<std::string>()) !=
-               spec.choices.end();
+      ok = v.is_string() && std::find(spec.choices.begin(), spec.choices.end(),
+                                      v.get<std::string>()) != spec.choices.end();
       break;
   }
   if (!ok) throw option_error{where + " expects " + kind_expectation(spec) + ", got " + v.dump()};

@@ -24,7 +24,7 @@ enum class option_kind {
 };
 
 struct option_spec {
-  std::string name;        // flag without the leading dashes, and the config key
+  std::string name;  // flag without the leading dashes, and the config key
   option_kind kind = option_kind::text;
   std::string group;       // heading in --help
   std::string value_name;  // placeholder in --help, e.g. "N", "FILE"
@@ -32,7 +32,7 @@ struct option_spec {
   std::function<nlohmann::json(const server_options&)> read;
   // Gets a value already checked against `kind` (see checked_option_value).
   std::function<void(server_options&, const nlohmann::json&)> write;
-  std::vector<std::string> choices;  // choice
+  std::vector<std::string> choices;   // choice
   std::uint64_t max = 0xFFFFFFFFull;  // number
   std::string default_text;           // shown instead of read(defaults) when set
 };

@@ -25,7 +25,8 @@ std::string text_of(const json& j, const char* key) {
   if (v.is_string()) return v.get<std::string>().empty() ? "-" : v.get<std::string>();
   if (v.is_array()) {
     std::string s;
-    for (const auto& item : v) s += (s.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+    for (const auto& item : v)
+      s += (s.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
     return s.empty() ? "-" : s;
   }
   return v.dump();
@@ -34,12 +35,14 @@ std::string text_of(const json& j, const char* key) {
 std::string duration_text(std::uint64_t s) {
   char buf[64];
   if (s >= 86400)
-    std::snprintf(buf, sizeof(buf), "%llud %02lluh %02llum", static_cast<unsigned long long>(s / 86400),
+    std::snprintf(buf, sizeof(buf), "%llud %02lluh %02llum",
+                  static_cast<unsigned long long>(s / 86400),
                   static_cast<unsigned long long>(s % 86400 / 3600),
                   static_cast<unsigned long long>(s % 3600 / 60));
   else
-    std::snprintf(buf, sizeof(buf), "%lluh %02llum %02llus", static_cast<unsigned long long>(s / 3600),
-                  static_cast<unsigned long long>(s % 3600 / 60), static_cast<unsigned long long>(s % 60));
+    std::snprintf(
+        buf, sizeof(buf), "%lluh %02llum %02llus", static_cast<unsigned long long>(s / 3600),
+        static_cast<unsigned long long>(s % 3600 / 60), static_cast<unsigned long long>(s % 60));
   return buf;
 }
 
@@ -51,9 +54,11 @@ struct fetched {
 
 fetched fetch_status(const std::string& url) {
   auto r = http_get(url, "/status", std::chrono::seconds(5));
-  if (r.status == 0) return {exit_code::unreachable, "", "cannot reach a router at " + url + ": " + r.error};
+  if (r.status == 0)
+    return {exit_code::unreachable, "", "cannot reach a router at " + url + ": " + r.error};
   if (r.status != 200)
-    return {exit_code::refused, "", "GET /status answered HTTP " + std::to_string(r.status) + ": " + r.body};
+    return {exit_code::refused, "",
+            "GET /status answered HTTP " + std::to_string(r.status) + ": " + r.body};
   return {exit_code::ok, r.body, ""};
 }
 
@@ -75,9 +80,14 @@ std::string render_status(const json& st) {
   if (peers.empty()) return out;
   // Columns whose data the router does not report (yet) print "-".
   const std::vector<std::pair<std::string, std::string>> columns = {
-      {"ROUTER ID", "router_id"},   {"STATE", "state"},       {"DIRECTION", "outbound"},
-      {"NAMESPACES", "namespaces"}, {"RECONNECTS", "reconnect_attempts"},
-      {"MSGS IN", "messages_in"},   {"MSGS OUT", "messages_out"}, {"SYNC LAG", "sync_lag_ms"},
+      {"ROUTER ID", "router_id"},
+      {"STATE", "state"},
+      {"DIRECTION", "outbound"},
+      {"NAMESPACES", "namespaces"},
+      {"RECONNECTS", "reconnect_attempts"},
+      {"MSGS IN", "messages_in"},
+      {"MSGS OUT", "messages_out"},
+      {"SYNC LAG", "sync_lag_ms"},
       {"LAST ERROR", "last_error"}};
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : peers) {
@@ -112,10 +122,12 @@ std::string render_status(const json& st) {
 }
 
 int run_status_command(const std::vector<std::string>& args) {
-  CLI::App app{"clasp status: a router's identity, mode, namespaces, uptime and peers", "clasp status"};
+  CLI::App app{"clasp status: a router's identity, mode, namespaces, uptime and peers",
+               "clasp status"};
   std::string url = "ws://127.0.0.1:7330";
   bool as_json = false, watch = false;
-  app.add_option("--url", url, "router (ws://HOST:PORT; HTTP on the same port)")->capture_default_str();
+  app.add_option("--url", url, "router (ws://HOST:PORT; HTTP on the same port)")
+      ->capture_default_str();
   app.add_flag("--json", as_json, "print the raw GET /status JSON");
   app.add_flag("--watch", watch, "refresh every second until Ctrl-C");
   try {

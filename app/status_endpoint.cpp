@@ -27,8 +27,8 @@ transport::http_response error_reply(const std::string& why) {
 
 }  // namespace
 
-std::string status_json(const actors::node_config& node, const std::string& mode,
-                        double uptime_s, const std::string& peers_json) {
+std::string status_json(const actors::node_config& node, const std::string& mode, double uptime_s,
+                        const std::string& peers_json) {
   nlohmann::ordered_json doc;
   doc["router_id"] = node.federation.router_id;
   doc["mode"] = mode;

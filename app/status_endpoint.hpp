@@ -17,8 +17,8 @@ namespace clasp::app {
 
 // {"router_id", "mode", "namespaces", "uptime_s", "version", "peers"}; `peers_json` is
 // the array GET /federation/peers returns. Throws nlohmann::json::parse_error on bad peers.
-std::string status_json(const actors::node_config& node, const std::string& mode,
-                        double uptime_s, const std::string& peers_json);
+std::string status_json(const actors::node_config& node, const std::string& mode, double uptime_s,
+                        const std::string& peers_json);
 
 // Answers GET /status (asks `manager` for the peers; none when it is null).
 void serve_status(caf::actor_system& sys, const actors::federation_manager_actor& manager,
