@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+
 #include "tests/cli/cli_process.hpp"
+#include "tests/cli/temp_dir.hpp"
 #include "tests/support/router_process.hpp"
 
 namespace clasp::clitest {
@@ -105,6 +108,23 @@ TEST_F(StatusCommand, WatchRedrawsUntilSignalled) {
   EXPECT_EQ(pages, 2) << watch.all_stdout();
   watch.send_signal(SIGINT);
   EXPECT_EQ(watch.wait_exit(std::chrono::seconds(5)), 0);
+}
+
+TEST(StatusCommandTls, WssUrlTalksHttpsToTheSamePort) {
+  temp_dir dir;
+  const std::string cert = dir.file("cert.pem"), key = dir.file("key.pem");
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout '" + key +
+      "' -out '" + cert + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0) << "could not make a test certificate with openssl";
+  router_process r(router_process::server_args(
+      {"--no-persistence", "--federation-id", "tls-router", "--tls-cert", cert, "--tls-key", key}));
+  const std::string url = "wss://127.0.0.1:" + std::to_string(r.port());
+  auto st = run_cli({"status", "--json", "--url", url});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_EQ(json::parse(st.out)["router_id"], "tls-router");
+  ASSERT_EQ(run_cli({"set", "--url", url, "/tls/x", "1"}).exit_code, 0);
+  EXPECT_EQ(run_cli({"get", "--url", url, "/tls/x"}).out, "1\n");
 }
 
 TEST(StatusCommandErrors, UnreachableAndBadUsage) {
