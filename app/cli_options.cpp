@@ -78,7 +78,7 @@ void finalize(server_options& o) {
 std::string default_of(const option_spec& spec) {
   if (!spec.default_text.empty()) return spec.default_text;
   auto v = spec.read(server_options{});
-  if (v.is_string()) return v.get<std::string>().empty() ? "" : v.get<std::string>();
+  if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return "";  // flags are off by default
   if (v.is_array()) {
     std::string s;

@@ -2,6 +2,7 @@
 // --help and --print-config all read this table.
 #include "app/server_option_table.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
