@@ -1,5 +1,5 @@
-// `clasp set|get|watch|publish`: small command-line clients for operators and
-// the demo, speaking CLASP over the same transport the router uses.
+// `clasp set|get|sub|pub` (and the older `watch`, `publish`): small CLASP
+// clients for operators and scripts; exit codes in app/exit_codes.hpp.
 #pragma once
 
 #include <string>

@@ -9,7 +9,6 @@
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/actor_types.hpp"
@@ -20,6 +19,8 @@
 #include "actors/router/state_db.hpp"
 #include "actors/router/state_store_actor.hpp"
 #include "actors/thread_priority.hpp"
+#include "app/logging.hpp"
+#include "app/status_endpoint.hpp"
 #include "transport/server.hpp"
 
 namespace clasp::app {
@@ -103,10 +104,7 @@ int run_router(const server_options& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto logger = spdlog::stderr_color_mt("clasp");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(options.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  setup_logging(options.log_level, options.log_format);
 
   actors::node_config node_settings = options.node;
   auto& fed = node_settings.federation;
@@ -230,6 +228,8 @@ int run_router(const server_options& options) {
           reply({200, "application/json",
                  nlohmann::json{{"status", "ok"}, {"router_id", node->federation.router_id}, {"mode", mode}}
                      .dump()});
+        } else if (method == "GET" && path == "/status") {
+          serve_status(sys, manager, *node, mode, reply);
         } else if (method == "GET" && path == "/federation/peers") {
           if (!manager) {
             reply({200, "application/json", "[]"});

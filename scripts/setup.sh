@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libjemalloc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libjemalloc-dev libcli11-dev
   clang libclang-rt-14-dev
   nodejs npm curl ca-certificates openssl procps iproute2
 )

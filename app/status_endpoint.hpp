@@ -1,0 +1,28 @@
+// GET /status: who this router is and how its federation peers are doing, in
+// one JSON document for `clasp status` and for monitoring.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "actors/federation/federation_interfaces.hpp"
+#include "actors/node_config.hpp"
+#include "transport/server.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace clasp::app {
+
+// {"router_id", "mode", "namespaces", "uptime_s", "version", "peers"}; `peers_json` is
+// the array GET /federation/peers returns. Throws nlohmann::json::parse_error on bad peers.
+std::string status_json(const actors::node_config& node, const std::string& mode, double uptime_s,
+                        const std::string& peers_json);
+
+// Answers GET /status (asks `manager` for the peers; none when it is null).
+void serve_status(caf::actor_system& sys, const actors::federation_manager_actor& manager,
+                  const actors::node_config& node, const std::string& mode,
+                  std::function<void(transport::http_response)> reply);
+
+}  // namespace clasp::app
