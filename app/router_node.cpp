@@ -20,6 +20,7 @@
 #include "actors/router/state_db.hpp"
 #include "actors/router/state_store_actor.hpp"
 #include "actors/thread_priority.hpp"
+#include "app/metrics_endpoint.hpp"
 #include "transport/server.hpp"
 
 namespace clasp::app {
@@ -218,7 +219,7 @@ int run_router(const server_options& options) {
       gate->accept = [&sys, session_deps, sessions](transport::connection_ptr conn) {
         sessions->add(actors::spawn_session(sys, session_deps, std::move(conn)));
       };
-      gate->http = [&sys, store, manager, node, mode](const std::string& method, const std::string& target,
+      gate->http = [&sys, store, manager, persistence, node, mode](const std::string& method, const std::string& target,
                                                        std::function<void(transport::http_response)> reply) {
         auto path = target.substr(0, target.find('?'));
         if (method == "GET" && path == "/healthz") {
@@ -233,6 +234,8 @@ int run_router(const server_options& options) {
           ask<std::string>(sys, manager, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
                            actors::peers_atom_v);
+        } else if (method == "GET" && path == "/metrics") {
+          serve_metrics(sys, {store, manager, persistence, node->federation.router_id, mode}, reply);
         } else if (method == "GET" && path == "/stats") {
           ask<std::string>(sys, store, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
