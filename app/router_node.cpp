@@ -235,7 +235,8 @@ int run_router(const server_options& options) {
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
                            actors::peers_atom_v);
         } else if (method == "GET" && path == "/metrics") {
-          serve_metrics(sys, {store, manager, persistence, node->federation.router_id, mode}, reply);
+          serve_metrics(sys, {store, manager, persistence, node->federation.router_id, mode},
+                        reply);
         } else if (method == "GET" && path == "/stats") {
           ask<std::string>(sys, store, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },

@@ -3,9 +3,9 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "actors/actor_types.hpp"
 #include "actors/router/state_db.hpp"
@@ -23,7 +23,8 @@ struct persistence_state {
   std::uint64_t commit_failures = 0;
   bool warned = false;
   // Per persist_batch from the store: staging plus commit, and how many params it held.
-  router::value_histogram batch_seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
+  router::value_histogram batch_seconds{
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
   router::value_histogram batch_params{{1, 10, 100, 1000, 10000, 100000}};
   static inline const char* name = "persistence";
 };

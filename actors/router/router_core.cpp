@@ -21,8 +21,9 @@ bool wants_reply(codec::qos q) { return q != codec::qos::fire; }
 // 8 more bytes when the timestamp flag 0x20 is set); 0 for a truncated frame.
 std::uint8_t frame_message_type(const std::string& frame) {
   if (frame.size() < 2) return 0;
-  const std::size_t at =
-      (static_cast<std::uint8_t>(frame[1]) & 0x20) ? codec::header_size_with_timestamp : codec::header_size;
+  const std::size_t at = (static_cast<std::uint8_t>(frame[1]) & 0x20)
+                             ? codec::header_size_with_timestamp
+                             : codec::header_size;
   return at < frame.size() ? static_cast<std::uint8_t>(frame[at]) : 0;
 }
 }  // namespace

@@ -48,8 +48,9 @@ struct router_counters {
   std::uint64_t errors_sent = 0;
   std::uint64_t remote_applied = 0;
   std::uint64_t remote_stale = 0;  // replica updates ignored because not newer
-  message_type_counts messages_in{};   // messages handed to the core (inner BUNDLE messages not again)
-  message_type_counts messages_out{};  // frames the core queued to a connection
+  message_type_counts
+      messages_in{};  // messages handed to the core (inner BUNDLE messages not again)
+  message_type_counts messages_out{};                // frames the core queued to a connection
   std::array<std::uint64_t, 3> sessions_attached{};  // by session_role
   std::uint64_t sync_answer_bytes = 0;               // frames of completed sync answers
   // From a sync request to its SyncComplete (paced answers take several pumps).
