@@ -11,6 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include "tests/support/http_get.hpp"
 
 namespace clasp::test {
 
@@ -45,6 +48,38 @@ std::optional<double> sample(const metric_samples& s, const std::string& name,
   auto it = s.find(series(name, labels));
   if (it == s.end()) return std::nullopt;
   return it->second;
+}
+
+double value_or_zero(const metric_samples& s, const std::string& name,
+                     const std::map<std::string, std::string>& labels) {
+  return sample(s, name, labels).value_or(0.0);
+}
+
+std::optional<metric_samples> scrape_metrics(std::uint16_t port, std::string* error) {
+  auto r = http_get(port, "/metrics");
+  std::string why;
+  if (r.status != 200)
+    why = "GET /metrics: status " + std::to_string(r.status) + " " + r.error + " " + r.body;
+  else if (r.content_type != "text/plain; version=0.0.4")
+    why = "GET /metrics: content type '" + r.content_type + "'";
+  if (!why.empty()) {
+    if (error) *error = why;
+    return std::nullopt;
+  }
+  if (error) *error = r.body;
+  return parse_metrics(r.body);
+}
+
+bool wait_metrics(std::uint16_t port, const std::function<bool(const metric_samples&)>& pred,
+                  std::chrono::milliseconds timeout, std::string* last) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto s = scrape_metrics(port, last);
+    if (s && pred(*s)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(20));  // between scrapes of a bounded wait
+  }
 }
 
 namespace {

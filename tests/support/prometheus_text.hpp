@@ -2,6 +2,9 @@
 // official checker (`promtool check metrics`, Debian package `prometheus`).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +22,17 @@ std::string series(const std::string& name, const std::map<std::string, std::str
 // The sample's value, or nullopt when the series is absent.
 std::optional<double> sample(const metric_samples& s, const std::string& name,
                              const std::map<std::string, std::string>& labels = {});
+
+// GET /metrics from a local router, parsed; nullopt (and `error`) unless it
+// answered 200 with the Prometheus text content type.
+std::optional<metric_samples> scrape_metrics(std::uint16_t port, std::string* error = nullptr);
+// Scrapes until `pred` holds or `timeout` passes (bounded polling); `last`
+// gets the last scrape for the failure message.
+bool wait_metrics(std::uint16_t port, const std::function<bool(const metric_samples&)>& pred,
+                  std::chrono::milliseconds timeout, std::string* last = nullptr);
+// A value or 0 when absent, for deltas.
+double value_or_zero(const metric_samples& s, const std::string& name,
+                     const std::map<std::string, std::string>& labels = {});
 
 struct promtool_result {
   bool available = false;  // promtool found on PATH

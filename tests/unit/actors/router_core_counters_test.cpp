@@ -149,10 +149,10 @@ TEST_F(RouterCoreCounters, OutboundTotalsSumAndMaxOverConnections) {
 
 TEST(ValueHistogram, BucketsAreUpperInclusiveWithAnInfiniteLast) {
   router::value_histogram h({0.1, 1, 10});
-  h.observe(0.1);   // le=0.1
-  h.observe(0.5);   // le=1
-  h.observe(1);     // le=1
-  h.observe(100);   // +Inf
+  h.observe(0.1);  // le=0.1
+  h.observe(0.5);  // le=1
+  h.observe(1);    // le=1
+  h.observe(100);  // +Inf
   EXPECT_EQ(h.bucket_counts(), (std::vector<std::uint64_t>{1, 2, 0, 1}));
   EXPECT_EQ(h.count(), 4u);
   EXPECT_DOUBLE_EQ(h.sum(), 101.6);

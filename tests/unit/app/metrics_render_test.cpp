@@ -38,7 +38,8 @@ json peers_snapshot() {
   ])");
 }
 
-std::string render(const json* store, const json* peers = nullptr, const json* persistence = nullptr) {
+std::string render(const json* store, const json* peers = nullptr,
+                   const json* persistence = nullptr) {
   return render_metrics({"hub-1", "hub", store, peers, persistence});
 }
 
@@ -89,7 +90,8 @@ TEST(MetricsRender, EachPeerHasOneSeriesPerStateWithItsCurrentOneSet) {
 
 TEST(MetricsRender, PersistenceFamiliesOnlyWithASnapshot) {
   const auto store = store_snapshot();
-  EXPECT_FALSE(sample(parse_metrics(render(&store)), "clasp_persistence_commits_total").has_value());
+  EXPECT_FALSE(
+      sample(parse_metrics(render(&store)), "clasp_persistence_commits_total").has_value());
   const auto persistence = json::parse(R"({"commits": 3, "commit_failures": 1,
       "batch_seconds": {"upper_bounds": [0.001], "bucket_counts": [2, 1], "sum": 0.004, "count": 3},
       "batch_params": {"upper_bounds": [10], "bucket_counts": [1, 2], "sum": 45, "count": 3}})");
