@@ -117,6 +117,25 @@ TEST(MetricsRender, WrongFieldTypeThrowsInsteadOfGuessing) {
   EXPECT_THROW(render(&store), json::exception);
 }
 
+TEST(MetricsRender, HostilePeerNamesAreEscapedAndRepeatedPeersDoNotThrow) {
+  const auto store = store_snapshot();
+  auto peers = json::array({{{"router_id", "evil\"} 1\nclasp_params 99"}, {"state", "Active"}},
+                            {{"router_id", "twice"}, {"state", "Syncing"}},
+                            {{"router_id", "twice"}, {"state", "Active"}},
+                            {{"router_id", ""}, {"endpoint", "127.0.0.1:9"}, {"state", "Weird"}}});
+  std::string text;
+  ASSERT_NO_THROW(text = render(&store, &peers));
+  EXPECT_EQ(sample(parse_metrics(text), "clasp_params"), 12)
+      << "a peer name must not inject samples";
+  EXPECT_EQ(sample(parse_metrics(text), "clasp_peer_state",
+                   {{"peer", "127.0.0.1:9"}, {"state", "Weird"}}),
+            1)
+      << "a peer without a router id is named by its endpoint; an unknown state still shows";
+  const auto check = test::promtool_check(text);
+  if (!check.available) GTEST_SKIP() << "promtool not found on PATH (Debian package `prometheus`)";
+  EXPECT_TRUE(check.ok) << check.output << "\n" << text;
+}
+
 TEST(MetricsRender, OutputPassesPromtool) {
   const auto store = store_snapshot();
   const auto peers = peers_snapshot();
