@@ -15,8 +15,6 @@ namespace clasp::app {
 
 namespace {
 
-constexpr auto source_timeout = std::chrono::seconds(3);
-
 using reply_fn = std::function<void(transport::http_response)>;
 
 struct scrape {
@@ -52,7 +50,7 @@ bool take(scrape& s, nlohmann::json& into, const std::string& text, const char* 
 
 void ask_persistence(caf::event_based_actor* self, std::shared_ptr<scrape> s) {
   if (!s->sources.persistence) return finish(*s);
-  self->request(s->sources.persistence, source_timeout, actors::stats_atom_v)
+  self->request(s->sources.persistence, s->sources.timeout, actors::stats_atom_v)
       .then(
           [s](std::string& json) {
             if (take(*s, s->persistence, json, "persistence")) finish(*s);
@@ -62,7 +60,7 @@ void ask_persistence(caf::event_based_actor* self, std::shared_ptr<scrape> s) {
 
 void ask_manager(caf::event_based_actor* self, std::shared_ptr<scrape> s) {
   if (!s->sources.manager) return ask_persistence(self, s);
-  self->request(s->sources.manager, source_timeout, actors::peers_atom_v)
+  self->request(s->sources.manager, s->sources.timeout, actors::peers_atom_v)
       .then(
           [self, s](std::string& json) {
             if (take(*s, s->peers, json, "federation manager")) ask_persistence(self, s);
@@ -77,7 +75,7 @@ void serve_metrics(caf::actor_system& sys, metrics_sources sources, reply_fn rep
   s->sources = std::move(sources);
   s->reply = std::move(reply);
   sys.spawn([s](caf::event_based_actor* self) {
-    self->request(s->sources.store, source_timeout, actors::stats_atom_v)
+    self->request(s->sources.store, s->sources.timeout, actors::stats_atom_v)
         .then(
             [self, s](std::string& json) {
               if (take(*s, s->store, json, "state store")) ask_manager(self, s);

@@ -2,6 +2,7 @@
 // actor for their snapshots and answers them in Prometheus text format.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,7 @@ struct metrics_sources {
   actors::persistence_actor persistence;     // may be null (no --state-db)
   std::string router_id;
   std::string mode;
+  std::chrono::milliseconds timeout{3000};  // per source
 };
 
 // Replies once, from any thread: 200 with the metrics, or 503 naming the

@@ -126,8 +126,8 @@ void router_core::detach(session_id_t id) {
   sessions_.erase(it);
 }
 
-std::array<std::size_t, 3> router_core::sessions_by_role() const {
-  std::array<std::size_t, 3> n{};
+per_role_counts router_core::sessions_by_role() const {
+  per_role_counts n{};
   for (const auto& [id, s] : sessions_) ++n[static_cast<std::size_t>(s.role)];
   return n;
 }

@@ -28,6 +28,9 @@ namespace clasp::router {
 // What a session is to this router: a client, a federation peer that connected
 // to us, or our own link to an upstream router (hub).
 enum class session_role { client, inbound_peer, upstream };
+constexpr std::size_t session_role_count = 3;  // for arrays indexed by role
+// Counted per role, by role as index.
+using per_role_counts = std::array<std::uint64_t, session_role_count>;
 
 struct router_config {
   std::string router_id;
@@ -51,7 +54,7 @@ struct router_counters {
   message_type_counts
       messages_in{};  // messages handed to the core (inner BUNDLE messages not again)
   message_type_counts messages_out{};                // frames the core queued to a connection
-  std::array<std::uint64_t, 3> sessions_attached{};  // by session_role
+  per_role_counts sessions_attached{};
   std::uint64_t sync_answer_bytes = 0;               // frames of completed sync answers
   // From a sync request to its SyncComplete (paced answers take several pumps).
   value_histogram sync_answer_seconds{{0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10, 60}};
@@ -136,7 +139,7 @@ class router_core {
   const router_counters& counters() const { return counters_; }
   std::size_t session_count() const { return sessions_.size(); }
   // Attached sessions by session_role (index = role). Walks the sessions: for stats only.
-  std::array<std::size_t, 3> sessions_by_role() const;
+  per_role_counts sessions_by_role() const;
   outbound_totals outbound() const;  // walks the sessions: for stats only
   std::size_t subscription_count() const { return subs_.total(); }
   std::map<std::string, change_seq_t> watermarks() const { return sync_marks_.watermarks(); }

@@ -17,7 +17,7 @@ nlohmann::json by_type(const message_type_counts& counts) {
   return j;
 }
 
-nlohmann::json by_role(const std::array<std::uint64_t, 3>& n) {
+nlohmann::json by_role(const per_role_counts& n) {
   return {{"client", n[static_cast<std::size_t>(session_role::client)]},
           {"inbound_peer", n[static_cast<std::size_t>(session_role::inbound_peer)]},
           {"upstream", n[static_cast<std::size_t>(session_role::upstream)]}};
@@ -35,16 +35,13 @@ nlohmann::json histogram_json(const value_histogram& h) {
 std::string store_stats_json(const router_core& core) {
   const auto& c = core.counters();
   const auto& params = core.params();
-  std::array<std::uint64_t, 3> current{};
-  const auto roles = core.sessions_by_role();
-  for (std::size_t i = 0; i < roles.size(); ++i) current[i] = roles[i];
   const auto queues = core.outbound();
   nlohmann::json j{
       {"params", params.live_count()},
       {"tombstones", params.size() - params.live_count()},
       {"subscriptions", core.subscription_count()},
       {"sessions", core.session_count()},
-      {"sessions_by_role", by_role(current)},
+      {"sessions_by_role", by_role(core.sessions_by_role())},
       {"sessions_attached", by_role(c.sessions_attached)},
       {"change_seq", params.current_seq()},
       {"sets_applied", c.sets_applied},
