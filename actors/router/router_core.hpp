@@ -51,11 +51,12 @@ struct router_counters {
   std::uint64_t errors_sent = 0;
   std::uint64_t remote_applied = 0;
   std::uint64_t remote_stale = 0;  // replica updates ignored because not newer
-  message_type_counts
-      messages_in{};  // messages handed to the core (inner BUNDLE messages not again)
-  message_type_counts messages_out{};                // frames the core queued to a connection
+  // Messages handed to the core (inner BUNDLE messages not again), and frames
+  // the core queued to a connection (once per receiver).
+  message_type_counts messages_in{};
+  message_type_counts messages_out{};
   per_role_counts sessions_attached{};
-  std::uint64_t sync_answer_bytes = 0;               // frames of completed sync answers
+  std::uint64_t sync_answer_bytes = 0;  // frames of completed sync answers
   // From a sync request to its SyncComplete (paced answers take several pumps).
   value_histogram sync_answer_seconds{{0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10, 60}};
 };
