@@ -159,7 +159,9 @@ TEST(metrics_persistence, batches_are_timed_and_sized) {
       << "one duration and one size per batch";
   EXPECT_GT(value_or_zero(s, "clasp_persistence_batch_duration_seconds_sum"), 0);
   auto check = promtool_check(last);
-  if (check.available) EXPECT_TRUE(check.ok) << check.output;
+  if (check.available) {
+    EXPECT_TRUE(check.ok) << check.output;
+  }
 }
 
 }  // namespace
