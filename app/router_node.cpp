@@ -20,6 +20,7 @@
 #include "actors/router/state_store_actor.hpp"
 #include "actors/thread_priority.hpp"
 #include "app/logging.hpp"
+#include "app/metrics_endpoint.hpp"
 #include "app/status_endpoint.hpp"
 #include "transport/server.hpp"
 
@@ -221,7 +222,7 @@ int run_router(const server_options& options) {
       gate->accept = [&sys, session_deps, sessions](transport::connection_ptr conn) {
         sessions->add(actors::spawn_session(sys, session_deps, std::move(conn)));
       };
-      gate->http = [&sys, store, manager, node, mode](const std::string& method, const std::string& target,
+      gate->http = [&sys, store, manager, persistence, node, mode](const std::string& method, const std::string& target,
                                                        std::function<void(transport::http_response)> reply) {
         auto path = target.substr(0, target.find('?'));
         if (method == "GET" && path == "/healthz") {
@@ -238,6 +239,9 @@ int run_router(const server_options& options) {
           ask<std::string>(sys, manager, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
                            actors::peers_atom_v);
+        } else if (method == "GET" && path == "/metrics") {
+          serve_metrics(sys, {store, manager, persistence, node->federation.router_id, mode},
+                        reply);
         } else if (method == "GET" && path == "/stats") {
           ask<std::string>(sys, store, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
@@ -309,6 +313,14 @@ int run_router(const server_options& options) {
     if (persistence) caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
     server.reset();
+    {
+      // The handlers hold actor handles; the persistence actor has a thread of
+      // its own that ~actor_system waits for until its last handle is gone.
+      std::lock_guard<std::mutex> lock(gate->mutex);
+      gate->ready = false;
+      gate->accept = nullptr;
+      gate->http = nullptr;
+    }
     io.stop();
   }
   spdlog::info("stopped");

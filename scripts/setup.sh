@@ -9,6 +9,7 @@ packages=(
   libcaf-dev libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libjemalloc-dev libcli11-dev
   clang libclang-rt-14-dev
+  prometheus-cpp-dev prometheus
   nodejs npm curl ca-certificates openssl procps iproute2
 )
 missing=()

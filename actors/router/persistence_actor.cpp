@@ -1,11 +1,16 @@
 // Persistence actor: stage what arrives, commit in one transaction per batch.
 #include "actors/router/persistence_actor.hpp"
 
-#include <caf/all.hpp>
+#include <chrono>
+
 #include <spdlog/spdlog.h>
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
 #include "actors/actor_types.hpp"
 #include "actors/router/state_db.hpp"
+#include "actors/router/stats_json.hpp"
+#include "actors/router/value_histogram.hpp"
 #include "actors/thread_priority.hpp"
 
 namespace clasp::actors {
@@ -15,7 +20,12 @@ namespace {
 struct persistence_state {
   std::shared_ptr<router::state_db> db;
   std::uint64_t commits = 0;
+  std::uint64_t commit_failures = 0;
   bool warned = false;
+  // Per persist_batch from the store: staging plus commit, and how many params it held.
+  router::value_histogram batch_seconds{
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
+  router::value_histogram batch_params{{1, 10, 100, 1000, 10000, 100000}};
   static inline const char* name = "persistence";
 };
 
@@ -27,10 +37,13 @@ void commit(persistence_self self) {
   if (st.db->commit(&error)) {
     ++st.commits;
     st.warned = false;
-  } else if (!st.warned) {
-    // Staged changes are kept and retried with the next batch.
-    spdlog::error("persistence: commit to {} failed: {}", st.db->path(), error);
-    st.warned = true;
+  } else {
+    ++st.commit_failures;
+    if (!st.warned) {
+      // Staged changes are kept and retried with the next batch.
+      spdlog::error("persistence: commit to {} failed: {}", st.db->path(), error);
+      st.warned = true;
+    }
   }
 }
 
@@ -46,10 +59,14 @@ persistence_actor::behavior_type persistence_behavior(persistence_self self,
     spdlog::debug("persistence: could not lower the thread's priority");
   return {
       [=](persist_batch& batch) {
+        const auto started = std::chrono::steady_clock::now();
         auto& db = *self->state.db;
         for (const auto& [address, rec] : *batch.params) db.stage_param(address, rec);
         for (const auto& [router_id, seq] : batch.watermarks) db.stage_watermark(router_id, seq);
         commit(self);
+        self->state.batch_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        self->state.batch_params.observe(static_cast<double>(batch.params->size()));
       },
       [=](persist_namespaces& ns) {
         self->state.db->stage_peer_namespaces(ns.router_id, ns.patterns);
@@ -58,6 +75,14 @@ persistence_actor::behavior_type persistence_behavior(persistence_self self,
       [=](shutdown_atom) -> bool {
         commit(self);
         return true;
+      },
+      [=](stats_atom) -> std::string {
+        const auto& st = self->state;
+        return nlohmann::json{{"commits", st.commits},
+                              {"commit_failures", st.commit_failures},
+                              {"batch_seconds", router::histogram_json(st.batch_seconds)},
+                              {"batch_params", router::histogram_json(st.batch_params)}}
+            .dump();
       },
   };
 }

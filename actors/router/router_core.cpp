@@ -2,6 +2,7 @@
 // revisions, locks and the fan-out of every change (encoded once, shared).
 #include "actors/router/router_core.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -15,6 +16,16 @@ using federation::owner_kind;
 
 namespace {
 bool wants_reply(codec::qos q) { return q != codec::qos::fire; }
+
+// The message type byte of an encoded frame (after the header, which carries
+// 8 more bytes when the timestamp flag 0x20 is set); 0 for a truncated frame.
+std::uint8_t frame_message_type(const std::string& frame) {
+  if (frame.size() < 2) return 0;
+  const std::size_t at = (static_cast<std::uint8_t>(frame[1]) & 0x20)
+                             ? codec::header_size_with_timestamp
+                             : codec::header_size;
+  return at < frame.size() ? static_cast<std::uint8_t>(frame[at]) : 0;
+}
 }  // namespace
 
 bool acceptable_address(const std::string& address) {
@@ -91,6 +102,7 @@ void router_core::attach(session_id_t id, std::string name, transport::connectio
   s.name = std::move(name);
   s.conn = std::move(conn);
   s.role = role;
+  ++counters_.sessions_attached[static_cast<std::size_t>(role)];
   // A peer follows federation rules from its first message, declared or not.
   if (role != session_role::client) s.link_router = "undeclared:" + s.name;
 }
@@ -98,6 +110,12 @@ void router_core::attach(session_id_t id, std::string name, transport::connectio
 void router_core::detach(session_id_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
+  if (it->second.conn) {
+    // Its queue's losses stay in the router's totals after it is gone.
+    const auto st = it->second.conn->stats();
+    closed_frames_coalesced_ += st.frames_coalesced;
+    closed_frames_dropped_ += st.frames_dropped;
+  }
   subs_.remove_session(id);
   params_.release_locks(it->second.name);
   fail_forwards_via(id, "link to the owner closed before it answered");
@@ -106,6 +124,27 @@ void router_core::detach(session_id_t id) {
     for (auto& p : queue)
       if (p.writer == id) p.writer = 0;
   sessions_.erase(it);
+}
+
+per_role_counts router_core::sessions_by_role() const {
+  per_role_counts n{};
+  for (const auto& [id, s] : sessions_) ++n[static_cast<std::size_t>(s.role)];
+  return n;
+}
+
+outbound_totals router_core::outbound() const {
+  outbound_totals t;
+  t.frames_coalesced = closed_frames_coalesced_;
+  t.frames_dropped = closed_frames_dropped_;
+  for (const auto& [id, s] : sessions_) {
+    if (!s.conn) continue;
+    const auto st = s.conn->stats();
+    t.bytes_queued += st.bytes_queued;
+    t.max_bytes_queued = std::max<std::uint64_t>(t.max_bytes_queued, st.bytes_queued);
+    t.frames_coalesced += st.frames_coalesced;
+    t.frames_dropped += st.frames_dropped;
+  }
+  return t;
 }
 
 void router_core::close_all(std::uint16_t ws_code, const std::string& reason) {
@@ -123,7 +162,9 @@ void router_core::set_routing(federation::routing_ptr routing) {
 
 void router_core::send_frame(session_info& s, const transport::frame_ptr& f,
                              transport::send_class cls, std::string_view key) {
-  if (f && s.conn) s.conn->send(f, cls, key);
+  if (!f || !s.conn) return;
+  ++counters_.messages_out[frame_message_type(*f)];
+  s.conn->send(f, cls, key);
 }
 
 void router_core::send_to(session_id_t id, const message& m, codec::qos q) {
@@ -162,6 +203,12 @@ void router_core::ack(session_info& s, codec::qos q, const std::string& address,
 void router_core::handle(session_id_t from, const message& m, codec::qos q) {
   auto* s = find(from);
   if (!s) return;
+  ++counters_.messages_in[static_cast<std::uint8_t>(m.type())];
+  dispatch(*s, m, q);
+}
+
+void router_core::dispatch(session_info& session, const message& m, codec::qos q) {
+  auto* s = &session;
   if (!s->link_router.empty()) {
     // Data from a federation link follows the ownership rules.
     if (auto set = std::get_if<msg::set>(&m.body)) {
@@ -223,8 +270,10 @@ void router_core::handle(session_id_t from, message&& m, codec::qos q) {
   // Client SETs are the hot path: their values move into the table.
   if (auto* set = std::get_if<msg::set>(&m.body)) {
     auto* s = find(from);
-    if (s && s->link_router.empty()) return on_set(*s, std::move(*set), q);
-    if (s) return on_link_set(*s, *set, q);
+    if (!s) return;
+    ++counters_.messages_in[static_cast<std::uint8_t>(message_type::set)];
+    if (s->link_router.empty()) return on_set(*s, std::move(*set), q);
+    return on_link_set(*s, *set, q);
   }
   handle(from, static_cast<const message&>(m), q);
 }
@@ -437,7 +486,7 @@ void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q)
     }
   }
   // Inner messages inherit fire QoS so a bundle yields one ACK, not one per SET.
-  for (const auto& inner : m.messages) handle(s.id, inner, codec::qos::fire);
+  for (const auto& inner : m.messages) dispatch(s, inner, codec::qos::fire);
   if (wants_reply(q)) send_frame(s, make_frame(msg::ack{}));
 }
 

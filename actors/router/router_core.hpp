@@ -4,6 +4,8 @@
 // state_store actor owns the single instance and feeds it messages in order.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -17,6 +19,7 @@
 #include "actors/federation/routing_table.hpp"
 #include "actors/router/param_store.hpp"
 #include "actors/router/subscription_table.hpp"
+#include "actors/router/value_histogram.hpp"
 #include "messages/codec.hpp"
 #include "transport/connection.hpp"
 
@@ -25,6 +28,9 @@ namespace clasp::router {
 // What a session is to this router: a client, a federation peer that connected
 // to us, or our own link to an upstream router (hub).
 enum class session_role { client, inbound_peer, upstream };
+constexpr std::size_t session_role_count = 3;  // for arrays indexed by role
+// Counted per role, by role as index.
+using per_role_counts = std::array<std::uint64_t, session_role_count>;
 
 struct router_config {
   std::string router_id;
@@ -33,6 +39,11 @@ struct router_config {
   std::uint64_t write_forward_timeout_us = 5000000;  // owner must answer a forwarded write within this
 };
 
+// Indexed by the CLASP message type byte (messages/messages.hpp, message_type).
+using message_type_counts = std::array<std::uint64_t, 256>;
+
+// Plain integers: only the thread holding the store lock touches the core, and
+// /metrics reads them through the store's `stats` request.
 struct router_counters {
   std::uint64_t sets_applied = 0;
   std::uint64_t sets_forwarded = 0;
@@ -40,6 +51,23 @@ struct router_counters {
   std::uint64_t errors_sent = 0;
   std::uint64_t remote_applied = 0;
   std::uint64_t remote_stale = 0;  // replica updates ignored because not newer
+  // Messages handed to the core (inner BUNDLE messages not again), and frames
+  // the core queued to a connection (once per receiver).
+  message_type_counts messages_in{};
+  message_type_counts messages_out{};
+  per_role_counts sessions_attached{};
+  std::uint64_t sync_answer_bytes = 0;  // frames of completed sync answers
+  // From a sync request to its SyncComplete (paced answers take several pumps).
+  value_histogram sync_answer_seconds{{0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10, 60}};
+};
+
+// The attached connections' outbound queues, summed when asked.
+struct outbound_totals {
+  std::uint64_t bytes_queued = 0;      // over every connection
+  std::uint64_t max_bytes_queued = 0;  // the fullest connection
+  // Including connections that have closed since the router started.
+  std::uint64_t frames_coalesced = 0;
+  std::uint64_t frames_dropped = 0;
 };
 
 class router_core {
@@ -112,6 +140,10 @@ class router_core {
   const param_store& params() const { return params_; }
   const router_counters& counters() const { return counters_; }
   std::size_t session_count() const { return sessions_.size(); }
+  // Attached sessions by session_role (index = role). Walks the sessions: for stats only.
+  per_role_counts sessions_by_role() const;
+  outbound_totals outbound() const;  // walks the sessions: for stats only
+  std::size_t subscription_count() const { return subs_.total(); }
   std::map<std::string, change_seq_t> watermarks() const { return sync_marks_.watermarks(); }
 
  private:
@@ -146,8 +178,13 @@ class router_core {
     // SUBSCRIBE's ACK, if asked for) goes out after the last part.
     bool subscription = false;
     transport::frame_ptr trailer;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::uint64_t bytes_sent = 0;
   };
   bool pump_job(sync_job& job);
+
+  // handle() without counting the message as received (inner BUNDLE messages).
+  void dispatch(session_info& s, const message& m, codec::qos q);
 
   // Client operations.
   template <class Set>
@@ -201,6 +238,8 @@ class router_core {
   std::vector<sync_job> sync_jobs_;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
+  std::uint64_t closed_frames_coalesced_ = 0;  // by connections no longer attached
+  std::uint64_t closed_frames_dropped_ = 0;
   std::uint64_t pinned_now_us_ = 0;  // see pin_clock
 };
 

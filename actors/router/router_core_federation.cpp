@@ -313,13 +313,17 @@ constexpr std::size_t snapshot_part_bytes = 60000;
 bool router_core::pump_job(sync_job& job) {
   auto* link = find(job.link);
   if (!link || !link->conn) return false;  // the link went away: drop the job
+  auto send = [&](const transport::frame_ptr& f) {
+    if (f) job.bytes_sent += f->size();
+    send_frame(*link, f);
+  };
   std::vector<param_entry> part;
   std::size_t part_bytes = 3;
   auto flush_part = [&] {
     if (part.empty()) return;
     msg::snapshot snap;
     snap.params = std::move(part);
-    send_frame(*link, make_frame(snap));
+    send(make_frame(snap));
     part.clear();
     part_bytes = 3;
   };
@@ -335,7 +339,7 @@ bool router_core::pump_job(sync_job& job) {
     }
     if (rec->tombstone) {
       ++job.next;
-      if (!job.subscription) send_frame(*link, make_frame(tombstone_set(address, rec->revision)));
+      if (!job.subscription) send(make_frame(tombstone_set(address, rec->revision)));
       continue;
     }
     param_entry entry{address, rec->val, rec->revision, std::nullopt, std::nullopt};
@@ -351,18 +355,21 @@ bool router_core::pump_job(sync_job& job) {
   }
   flush_part();
   if (job.subscription) {
-    if (job.trailer) send_frame(*link, job.trailer);
+    if (job.trailer) send(job.trailer);
     return false;
   }
   // An answer always holds at least one SNAPSHOT, even an empty one, so a peer
   // that waits for "SNAPSHOT(s) then SyncComplete" is never left guessing.
-  if (job.addresses.empty()) send_frame(*link, make_frame(msg::snapshot{}));
+  if (job.addresses.empty()) send(make_frame(msg::snapshot{}));
   msg::federation_sync done;
   done.op = federation_op::sync_complete;
   done.patterns = job.patterns;
   done.since_revision = job.complete_at;
   done.origin = config_.router_id;
-  send_frame(*link, make_frame(done));
+  send(make_frame(done));
+  counters_.sync_answer_bytes += job.bytes_sent;
+  counters_.sync_answer_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count());
   return false;
 }
 

@@ -7,10 +7,10 @@
 #include <chrono>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
+#include "actors/router/stats_json.hpp"
 #include "actors/router/store_gate.hpp"
 
 namespace clasp::actors {
@@ -139,18 +139,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
       },
       [=](stats_atom) -> std::string {
         auto lock = self->state.gate->lock();
-        const auto& core = *self->state.core;
-        const auto& c = core.counters();
-        nlohmann::json j{{"params", core.params().live_count()},
-                         {"sessions", core.session_count()},
-                         {"change_seq", core.params().current_seq()},
-                         {"sets_applied", c.sets_applied},
-                         {"sets_forwarded", c.sets_forwarded},
-                         {"remote_applied", c.remote_applied},
-                         {"remote_stale", c.remote_stale},
-                         {"publishes", c.publishes},
-                         {"errors_sent", c.errors_sent}};
-        return j.dump();
+        return router::store_stats_json(*self->state.core);
       },
   };
 }

@@ -114,4 +114,10 @@ std::size_t subscription_table::count(session_id_t session) const {
   return it == per_session_.end() ? 0 : it->second;
 }
 
+std::size_t subscription_table::total() const {
+  std::size_t n = 0;
+  for (const auto& [session, count] : per_session_) n += count;
+  return n;
+}
+
 }  // namespace clasp::router

@@ -27,6 +27,7 @@ class subscription_table {
   bool remove(session_id_t session, std::uint32_t id);
   void remove_session(session_id_t session);
   std::size_t count(session_id_t session) const;
+  std::size_t total() const;  // over every session (walks them: for stats only)
   bool has(session_id_t session, std::uint32_t id) const;
 
   // Calls f(session) for every subscription matching `address` whose type mask
