@@ -130,6 +130,14 @@ struct upstream_declared {
 struct link_ready {
   session_id_t link = 0;
 };
+// Manager -> revision tracker: what `link` leads to now (`closed`: it is gone).
+struct sync_plan {
+  session_id_t link = 0;
+  std::string router_id;
+  federation_link_actor actor;  // told sync_done when there is nothing to wait for
+  std::vector<std::string> patterns;
+  bool closed = false;
+};
 // Link or session actor -> manager: a neighbour's route advertisement.
 struct route_advert_in {
   session_id_t link = 0;
@@ -188,6 +196,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(clasp_actors, caf::first_custom_type_id)
   CLASP_ACTOR_MESSAGE(link_routes)
   CLASP_ACTOR_MESSAGE(route_advert_in)
   CLASP_ACTOR_MESSAGE(link_ready)
+  CLASP_ACTOR_MESSAGE(sync_plan)
   CLASP_ACTOR_MESSAGE(peer_status)
   CLASP_ACTOR_MESSAGE(persist_batch)
   CLASP_ACTOR_MESSAGE(persist_namespaces)
@@ -213,6 +222,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_closed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_routes)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::route_advert_in)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::link_ready)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::sync_plan)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::peer_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(clasp::actors::persist_namespaces)

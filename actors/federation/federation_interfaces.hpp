@@ -21,6 +21,8 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, should_fwd_atom, "shouldfwd")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, declare_fallback_atom, "declfallbk")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, reenable_atom, "reenable")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, standby_over_atom, "standbyend")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_sessions_atom, "killsess")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, tracker_atom, "tracker")
 
 namespace clasp::actors {
 
@@ -36,6 +38,7 @@ struct register_supervisor;
 struct link_routes;
 struct route_advert_in;
 struct link_ready;
+struct sync_plan;
 
 // One outbound link: connector results, its connection's reads, the store's
 // "sync complete", and its own anti-entropy and heartbeat timers.
@@ -50,7 +53,13 @@ using reconnect_supervisor_actor =
     caf::typed_actor<caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<peer_status>,
                      caf::reacts_to<standby_over_atom, std::string>,  // router id whose kept link went down
                      caf::reacts_to<kill_links_atom>, caf::reacts_to<reenable_atom>,
+                     // Kills the outbound links to `peer` (all if empty); answers how many.
+                     caf::replies_to<kill_links_atom, std::string>::with<std::uint32_t>,
                      caf::reacts_to<shutdown_atom>>;
+
+// Decides what each link syncs and runs anti-entropy (see revision_tracker_actor.hpp).
+using revision_tracker_actor =
+    caf::typed_actor<caf::reacts_to<sync_plan>, caf::reacts_to<sync_tick_atom>>;
 
 // The namespace authority and peer table, and the seed's query API.
 using federation_manager_actor = caf::typed_actor<
@@ -59,7 +68,6 @@ using federation_manager_actor = caf::typed_actor<
     caf::replies_to<upstream_declared>::with<bool>,         // answered once routing is pushed
     caf::reacts_to<link_closed>, caf::reacts_to<peer_status>, caf::reacts_to<register_supervisor>,
     caf::reacts_to<route_advert_in>, caf::reacts_to<link_ready>,
-    caf::reacts_to<sync_tick_atom>,  // anti-entropy timer
     // Queries.
     caf::replies_to<peers_atom>::with<std::string>,  // JSON array behind GET /federation/peers
     caf::replies_to<peer_count_atom>::with<std::uint32_t>,
@@ -69,6 +77,10 @@ using federation_manager_actor = caf::typed_actor<
     caf::replies_to<should_fwd_atom, std::string, std::string>::with<bool>,
     // Test-only fault injection: kills every link actor; answers the inbound count.
     caf::replies_to<kill_links_atom>::with<std::uint32_t>,
+    // Kills the inbound sessions of `peer` (every inbound peer if empty); answers how many.
+    caf::replies_to<kill_sessions_atom, std::string>::with<std::uint32_t>,
+    // The tracker it runs (for fault injection), as an untyped handle.
+    caf::replies_to<tracker_atom>::with<caf::actor>,
     // Operator action: outbound links that ended Failed try again (false: none configured).
     caf::replies_to<reenable_atom>::with<bool>>;
 

@@ -13,6 +13,7 @@
 #include "actors/actor_types.hpp"
 #include "actors/errors.hpp"
 #include "actors/federation/namespace_registry.hpp"
+#include "actors/federation/revision_tracker_actor.hpp"
 
 namespace clasp::actors {
 
@@ -24,8 +25,6 @@ struct link_entry {
   federation_link_actor actor;
   bool inbound = false;
   bool named = false;  // its router id is known (outbound: the upstream declared)
-  bool settled = false;  // told Active, or a sync it waits for was requested
-  std::set<std::string> requested;  // patterns asked for on this link
   std::optional<std::vector<std::string>> declared_to;  // last DeclareNamespaces we sent it
 };
 
@@ -37,46 +36,24 @@ struct manager_state {
   manager_options options;
   std::map<session_id_t, link_entry> links;  // declared links
   std::map<std::string, peer_status> peers;  // by key
-  // Patterns synced from each router this run: those are asked for "since our
-  // watermark" from then on; a pattern new to a router is asked for in full,
-  // because the watermark says nothing about it.
-  std::map<std::string, std::set<std::string>> synced_from;
-  bool own_restored = false;  // our own namespaces pulled back once this run
+  revision_tracker_actor tracker;  // spawned linked; restarted when it dies
   std::set<std::string> refusals_logged;
   static inline const char* name = "federation_manager";
 };
 
 using manager_self = federation_manager_actor::stateful_pointer<manager_state>;
 
-// Asks `link` for the namespaces it leads to that it was not asked for yet:
-// since our watermark for what we synced from that router before (a
-// reconnect), in full for what is new from it; tells it it is Active when
-// there is nothing to wait for.
-void sync_new_routes(manager_self self, session_id_t link, link_entry& entry) {
+// Tells the tracker what `link` leads to now; it decides what to sync.
+void plan_sync(manager_self self, session_id_t link, const link_entry& entry) {
   auto& st = self->state;
-  if (!entry.named) return;
-  const auto router = st.registry->router_of(link);
-  auto& synced = st.synced_from[router];
-  std::vector<std::string> fresh, again;
-  for (const auto& p : st.registry->upstream_patterns(link)) {
-    if (!entry.requested.insert(p).second) continue;
-    (synced.insert(p).second ? fresh : again).push_back(p);
-  }
-  if (!st.own_restored && !st.registry->own().empty()) {
-    // Once per run, from the first neighbour: our own state, in case we
-    // restarted without it (replicas kept it).
-    st.own_restored = true;
-    for (const auto& p : st.registry->own())
-      if (std::find(fresh.begin(), fresh.end(), p) == fresh.end()) fresh.push_back(p);
-  }
-  if (!again.empty()) self->send(st.store, request_sync{link, again, /*full=*/false});
-  if (!fresh.empty()) self->send(st.store, request_sync{link, fresh, /*full=*/true});
-  if (!fresh.empty() || !again.empty()) {
-    entry.settled = true;
-  } else if (!entry.settled) {
-    entry.settled = true;
-    self->send(entry.actor, sync_done{});
-  }
+  if (!entry.named || !st.tracker) return;
+  self->send(st.tracker, sync_plan{link, st.registry->router_of(link), entry.actor,
+                                   st.registry->upstream_patterns(link), false});
+}
+
+void start_tracker(manager_self self) {
+  auto& st = self->state;
+  st.tracker = spawn_revision_tracker(self, st.store, st.registry->own(), st.options.sync_interval_ms);
 }
 
 void log_refusals(manager_self self) {
@@ -102,7 +79,7 @@ void after_change(manager_self self) {
       }
     }
     if (out.declaration || !out.adverts.empty()) self->send(entry.actor, std::move(out));
-    sync_new_routes(self, link, entry);
+    plan_sync(self, link, entry);
   }
 }
 
@@ -168,8 +145,19 @@ federation_manager_actor::behavior_type manager_behavior(
                                                                  options.claim_us);
   for (const auto& [router_id, patterns] : known_peers) st.registry->remember(router_id, patterns);
   self->send(st.store, routing_update{st.registry->build()});
-  if (options.sync_interval_ms > 0)
-    self->delayed_send(self, std::chrono::milliseconds(options.sync_interval_ms), sync_tick_atom_v);
+  start_tracker(self);
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto& st = self->state;
+    if (st.tracker && msg.source == st.tracker.address()) {
+      // Restart policy: a new tracker knows nothing, so every link resyncs in full.
+      spdlog::warn("revision tracker ended ({}): restarting it; every link resyncs",
+                   self->system().render(msg.reason));
+      start_tracker(self);
+      for (const auto& [link, entry] : st.links) plan_sync(self, link, entry);
+      return;
+    }
+    self->quit(msg.reason);  // anything else linked to us (or a shutdown) ends us too
+  });
   return {
       [=](declare_request& req) -> declare_reply {
         auto& st = self->state;
@@ -209,7 +197,7 @@ federation_manager_actor::behavior_type manager_behavior(
         auto it = st.links.find(r.link);
         if (it == st.links.end() || it->second.named) return;
         it->second.named = true;
-        sync_new_routes(self, r.link, it->second);
+        plan_sync(self, r.link, it->second);
       },
       [=](route_advert_in& in) {
         auto& st = self->state;
@@ -225,22 +213,12 @@ federation_manager_actor::behavior_type manager_behavior(
         auto it = st.links.find(c.link);
         if (it == st.links.end()) return;  // a client session, or a link that never declared
         const auto router = st.registry->router_of(c.link);
+        if (st.tracker) self->send(st.tracker, sync_plan{c.link, router, {}, {}, true});
         st.links.erase(it);
         st.registry->link_closed(c.link);
         after_change(self);
         if (st.supervisor && !router.empty() && !st.registry->other_link_to(router, 0))
           self->send(st.supervisor, standby_over_atom_v, router);
-      },
-      [=](sync_tick_atom) {
-        // Anti-entropy: from every link, what changed since our watermark in
-        // the namespaces it leads to (never our own: that would echo our writes).
-        auto& st = self->state;
-        for (auto& [link, entry] : st.links) {
-          if (!entry.named) continue;
-          auto patterns = st.registry->upstream_patterns(link);
-          if (!patterns.empty()) self->send(st.store, request_sync{link, std::move(patterns), false});
-        }
-        self->delayed_send(self, std::chrono::milliseconds(st.options.sync_interval_ms), sync_tick_atom_v);
       },
       [=](peer_status& p) {
         auto& st = self->state;
@@ -306,6 +284,17 @@ federation_manager_actor::behavior_type manager_behavior(
         if (st.supervisor) self->send(st.supervisor, kill_links_atom_v);
         return n;
       },
+      [=](kill_sessions_atom, const std::string& peer) -> std::uint32_t {
+        auto& st = self->state;
+        std::uint32_t n = 0;
+        for (auto& [link, entry] : st.links)
+          if (entry.inbound && (peer.empty() || st.registry->router_of(link) == peer)) {
+            self->send_exit(entry.actor, make_error(ec::killed_by_admin));
+            ++n;
+          }
+        return n;
+      },
+      [=](tracker_atom) -> caf::actor { return caf::actor_cast<caf::actor>(self->state.tracker); },
       [=](reenable_atom) -> bool {
         auto& st = self->state;
         if (!st.supervisor) return false;

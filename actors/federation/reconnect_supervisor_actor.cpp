@@ -31,6 +31,8 @@ struct supervisor_state {
   std::vector<endpoint_slot> slots;
   std::mt19937_64 rng{std::random_device{}()};
   bool stopping = false;
+  // The slots' links, shared with the cleanup that ends them with us.
+  std::shared_ptr<std::vector<peer_link_actor>> current_links = std::make_shared<std::vector<peer_link_actor>>();
   static inline const char* name = "reconnect_supervisor";
 };
 
@@ -43,6 +45,10 @@ void start_link(supervisor_self self, std::size_t index) {
   deps.supervisor = caf::actor_cast<reconnect_supervisor_actor>(self);
   slot.link = spawn_peer_link(self->system(), deps, slot.url);
   self->monitor(slot.link);
+  auto& links = *self->state.current_links;
+  links.clear();
+  for (const auto& s : self->state.slots)
+    if (s.link) links.push_back(s.link);
 }
 
 void forward_status(supervisor_self self, endpoint_slot& slot) {
@@ -62,6 +68,12 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
   const auto& endpoints = fed_cfg.mode == federation_mode::mesh ? fed_cfg.peers : fed_cfg.hub_endpoints;
   for (const auto& url : endpoints) st.slots.push_back({url, {}, 0, false, false, false, {}});
   for (std::size_t i = 0; i < st.slots.size(); ++i) start_link(self, i);
+  // However this supervisor ends, its links end with it (a restarted
+  // supervisor starts its own), so no link is left without a supervisor.
+  self->attach_functor([links = st.current_links](const caf::error&) {
+    for (auto& link : *links)
+      if (link) caf::anon_send_exit(link, caf::exit_reason::kill);
+  });
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;
     for (std::size_t i = 0; i < st.slots.size(); ++i) {
@@ -131,6 +143,15 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
           slot.failures = 0;
           start_link(self, i);
         }
+      },
+      [=](kill_links_atom, const std::string& peer) -> std::uint32_t {
+        std::uint32_t n = 0;
+        for (auto& slot : self->state.slots)
+          if (slot.link && (peer.empty() || slot.last.router_id == peer)) {
+            self->send_exit(slot.link, make_error(ec::killed_by_admin));
+            ++n;
+          }
+        return n;
       },
       [=](kill_links_atom) {
         for (auto& slot : self->state.slots)

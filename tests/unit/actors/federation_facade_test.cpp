@@ -161,7 +161,6 @@ federation_manager_actor::behavior_type silent_manager(federation_manager_actor:
       [=](register_supervisor&) {},
       [=](route_advert_in&) {},
       [=](link_ready&) {},
-      [=](sync_tick_atom) {},
       [=](peers_atom) -> std::string { return "[]"; },
       [=](peer_count_atom) -> caf::typed_response_promise<std::uint32_t> {
         pending->push_back(self->make_response_promise<std::uint32_t>());
@@ -172,6 +171,8 @@ federation_manager_actor::behavior_type silent_manager(federation_manager_actor:
       [=](peers_for_atom, const std::string&, const std::string&) -> strings { return {}; },
       [=](should_fwd_atom, const std::string&, const std::string&) -> bool { return false; },
       [=](kill_links_atom) -> std::uint32_t { return 0; },
+      [=](kill_sessions_atom, const std::string&) -> std::uint32_t { return 0; },
+      [=](tracker_atom) -> caf::actor { return {}; },
       [=](reenable_atom) -> bool { return false; },
   };
 }
