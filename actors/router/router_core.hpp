@@ -31,6 +31,9 @@ struct router_config {
   std::string server_name = "clasp-federation";
   std::size_t max_subscriptions = 1000;
   std::uint64_t write_forward_timeout_us = 5000000;  // owner must answer a forwarded write within this
+  // Removals are remembered this long (so a peer away for less still learns
+  // them in an incremental sync), then purged.
+  std::uint64_t tombstone_retention_us = 86400ull * 1000000;
 };
 
 struct router_counters {
@@ -84,6 +87,9 @@ class router_core {
   // Timers.
   void expire_due(std::uint64_t now_us);
   void fail_stale_forwards(std::uint64_t now_us);
+  // Purges up to `max_count` tombstones older than the retention; true while
+  // more are due (the caller releases its lock between slices).
+  bool purge_tombstones(std::uint64_t now_us, std::size_t max_count);
 
   // Called when a link reports SyncComplete (for its PeerState machine).
   std::function<void(session_id_t, const msg::federation_sync&)> on_sync_complete;
@@ -103,10 +109,12 @@ class router_core {
   // last call (params with their current record, and sync watermarks).
   void restore(std::vector<std::pair<std::string, param_record>> params,
                std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
-               change_seq_t tombstone_horizon);
+               change_seq_t tombstone_horizon, revision_t revision_floor = 0);
   void track_changes(bool on) { params_.track_changes(on); sync_marks_.track_changes(on); }
   std::vector<std::pair<std::string, param_record>> take_changed_params();
   std::map<std::string, change_seq_t> take_changed_watermarks();
+  // Addresses dropped from the table (purged tombstones, forgotten replicas); take before the params.
+  std::vector<std::string> take_erased() { return params_.take_erased(); }
 
   const param_store& params() const { return params_; }
   const router_counters& counters() const { return counters_; }

@@ -237,12 +237,7 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
 }
 
 void router_core::on_revision_vector(session_info& link, const msg::federation_sync& m) {
-  if (m.revisions.size() > federation::max_revision_entries) {
-    send_error(link.id, error_code::bad_request,
-               "revision vector too large: " + std::to_string(m.revisions.size()) + " entries (limit " +
-                   std::to_string(federation::max_revision_entries) + ")");
-    return;
-  }
+  // The count limits were checked in handle(), before anything else.
   const auto* view = routing_->link(link.id);
   if (!view) return;
   auto behind = federation::revision_tracker::newer_than(

@@ -101,7 +101,7 @@ std::string open_failure(sqlite3* db, int rc) {
 state_db::state_db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 state_db::~state_db() {
-  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_})
+  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
     sqlite3_finalize(s);
   sqlite3_close_v2(db_);
 }
@@ -250,6 +250,7 @@ std::unique_ptr<state_db> state_db::open(const std::string& path, std::string& e
         if (key == "change_seq") db->change_seq_ = from_db(sqlite3_column_int64(s.stmt, 1));
         if (key == "tombstone_horizon")
           db->tombstone_horizon_ = from_db(sqlite3_column_int64(s.stmt, 1));
+        if (key == "revision_floor") db->revision_floor_ = from_db(sqlite3_column_int64(s.stmt, 1));
       }
     }
   }
@@ -270,6 +271,7 @@ bool state_db::prepare_statements(std::string& error) {
       {&put_namespace_,
        "INSERT INTO peer_namespaces(router_id, position, pattern) VALUES(?1, ?2, ?3)"},
       {&put_meta_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"},
+      {&delete_param_, "DELETE FROM params WHERE address = ?1"},
   };
   for (const auto& s : all) {
     if (sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.stmt, nullptr) !=
@@ -309,6 +311,8 @@ persisted_state state_db::load(std::string* error) {
       out.change_seq = from_db(sqlite3_column_int64(s, 1));
     else if (key == "tombstone_horizon")
       out.tombstone_horizon = from_db(sqlite3_column_int64(s, 1));
+    else if (key == "revision_floor")
+      out.revision_floor = from_db(sqlite3_column_int64(s, 1));
   });
   // By change sequence, so replaying the rows rebuilds the store's order.
   query(
@@ -369,8 +373,20 @@ void state_db::stage_peer_namespaces(const std::string& router_id,
   staged_namespaces_[router_id] = patterns;
 }
 
+void state_db::stage_erase(const std::string& address) {
+  staged_params_.erase(address);
+  staged_erases_.push_back(address);
+}
+
+void state_db::stage_purge_marks(change_seq_t tombstone_horizon, revision_t revision_floor) {
+  staged_horizon_ = std::max(staged_horizon_, tombstone_horizon);
+  staged_floor_ = std::max(staged_floor_, revision_floor);
+}
+
 std::size_t state_db::staged() const {
-  return staged_params_.size() + staged_watermarks_.size() + staged_namespaces_.size();
+  return staged_params_.size() + staged_watermarks_.size() + staged_namespaces_.size() +
+         staged_erases_.size() + (staged_horizon_ > tombstone_horizon_ ? 1 : 0) +
+         (staged_floor_ > revision_floor_ ? 1 : 0);
 }
 
 bool state_db::write_staged(std::string& error) {
@@ -382,6 +398,17 @@ bool state_db::write_staged(std::string& error) {
     return false;
   };
 
+  for (const auto& address : staged_erases_) {
+    bind_text(delete_param_, 1, address);
+    if (!step(delete_param_, "cannot delete a purged param")) return false;
+  }
+  auto put_meta = [&](const char* key, std::uint64_t v) {
+    sqlite3_bind_text(put_meta_, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(put_meta_, 2, to_db(v));
+    return step(put_meta_, "cannot write the state marks");
+  };
+  if (staged_horizon_ > tombstone_horizon_ && !put_meta("tombstone_horizon", staged_horizon_)) return false;
+  if (staged_floor_ > revision_floor_ && !put_meta("revision_floor", staged_floor_)) return false;
   change_seq_t max_seq = change_seq_;
   for (const auto& [address, rec] : staged_params_) {
     encode_value(rec.val, encode_buf_);
@@ -436,7 +463,7 @@ bool state_db::commit(std::string* error) {
   bool ok = exec("BEGIN IMMEDIATE", &why) && write_staged(why) && exec("COMMIT", &why);
   // Statements hold bound pointers into the staged maps; drop them before
   // those maps change.
-  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_})
+  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
     sqlite3_clear_bindings(s);
   if (!ok) {
     if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK", nullptr);
@@ -447,6 +474,9 @@ bool state_db::commit(std::string* error) {
   staged_params_.clear();
   staged_watermarks_.clear();
   staged_namespaces_.clear();
+  staged_erases_.clear();
+  tombstone_horizon_ = std::max(tombstone_horizon_, staged_horizon_);
+  revision_floor_ = std::max(revision_floor_, staged_floor_);
   return true;
 }
 
