@@ -78,6 +78,9 @@ void apply_json(server_options& o, const nlohmann::json& j, bool& federation_fea
   if (j.contains("tls_key")) o.tls_key = j["tls_key"].get<std::string>();
   if (j.contains("max_subscriptions")) o.node.max_subscriptions = j["max_subscriptions"].get<std::size_t>();
   if (j.contains("state_db")) o.state_db = j["state_db"].get<std::string>();
+  if (j.contains("data_dir")) o.data_dir = j["data_dir"].get<std::string>();
+  if (j.contains("tombstone_retention_s"))
+    o.node.tombstone_retention_s = std::max(1u, j["tombstone_retention_s"].get<std::uint32_t>());
   if (j.contains("persist_interval_ms"))
     o.persist_interval_ms = std::max(1u, j["persist_interval_ms"].get<std::uint32_t>());
   if (!j.contains("federation")) return;
@@ -142,7 +145,8 @@ General:
   --max-subscriptions N        per session (default 1000; more gets ERROR 429)
   --tls-cert FILE --tls-key FILE   serve wss:// (PEM files)
   --config FILE                JSON config (keys: bind, port, name, features, log_level, tls_cert,
-                               tls_key, max_subscriptions, state_db, persist_interval_ms,
+                               tls_key, max_subscriptions, state_db, data_dir,
+                               persist_interval_ms, tombstone_retention_s,
                                federation{mode, hub, namespaces,
                                router_id, token, auto_reconnect, reconnect_delay_ms,
                                max_reconnect_delay_ms, max_reconnect_attempts, sync_interval_ms,
@@ -153,13 +157,20 @@ General:
   --actor-scheduler POLICY     sharing (one shared queue; idle threads sleep instead of
                                polling) or stealing (CAF's work stealing) (default sharing:
                                measured faster when routers share cores)
-  --state-db PATH              persist params, revisions, tombstones, router id, sync watermarks
-                               and known peers in this SQLite file (WAL; changes are committed
-                               every --persist-interval-ms). Default: no file; state lives in
-                               memory and a restarted leaf recovers its owned state from its hub.
-  --persist-interval-ms N      commit changes to --state-db every N ms (default 50): longer
-                               batches cost less CPU, a crash loses at most N ms of writes
-  --no-persistence             keep state in memory only (the default; overrides --state-db)
+  --data-dir DIR               persist params, revisions, tombstones, router id, sync watermarks
+                               and known peers in DIR/state.db (SQLite, WAL; DIR is created).
+                               An ACKed write survives SIGKILL of the router 250 ms after its ACK
+                               and power loss 1.25 s after it (defaults; see docs/architecture.md).
+                               A corrupt or unreadable database stops the start (exit 1), never
+                               replaced. Default: no persistence; state lives in memory and a
+                               restarted leaf recovers its owned state from its hub.
+  --state-db PATH              the same with the database file named directly
+  --persist-interval-ms N      commit changes every N ms (default 50): longer batches cost less
+                               CPU; the SIGKILL window above is 5 x N
+  --no-persistence             keep state in memory only (the default; overrides the two above)
+  --tombstone-retention SECONDS   remember removals this long for resyncs (default 86400); a
+                               peer away longer gets a full resync that also drops what it
+                               holds and the owner no longer has
   --test-admin                 enable POST /admin/kill-links (fault-injection tests only)
 
 Federation (defaults from the clasp-federation seed):
@@ -256,6 +267,11 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         o.state_db = value();
       } else if (a == "--persist-interval-ms") {
         o.persist_interval_ms = std::max(1u, parse_u32(a, value()));
+      } else if (a == "--data-dir") {
+        o.data_dir = value();
+        if (o.data_dir.empty()) throw usage_error{"--data-dir must not be empty"};
+      } else if (a == "--tombstone-retention") {
+        o.node.tombstone_retention_s = std::max(1u, parse_u32(a, value()));
       } else if (a == "--test-admin") {
         o.node.test_admin = true;
       } else if (a == "--federation-mode") {
@@ -308,6 +324,8 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
     if (fed.owned_namespaces.size() > 1000) throw usage_error{"at most 1000 namespace patterns"};
     if (o.tls_cert.empty() != o.tls_key.empty())
       throw usage_error{"--tls-cert and --tls-key go together"};
+    // --data-dir holds the state database unless --state-db names another file.
+    if (!o.data_dir.empty() && o.state_db.empty()) o.state_db = o.data_dir + "/state.db";
     o.persistence = !o.state_db.empty() && !no_persistence;
     o.router_id_given = !fed.router_id.empty();
     if (fed.router_id.empty()) fed.router_id = random_uuid_v4();  // may be replaced by the saved one

@@ -3,6 +3,7 @@
 #include "app/router_node.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -168,11 +169,14 @@ int run_router(const server_options& options) {
     if (options.persistence) {
       const std::string& path = options.state_db;
       std::string error;
+      std::error_code dir_error;
+      if (!options.data_dir.empty()) std::filesystem::create_directories(options.data_dir, dir_error);
       auto opened = router::state_db::open(path, error);
       if (!opened) {
         spdlog::critical("cannot open state database {}: {}", path, error);
         std::fprintf(stderr, "clasp server: cannot open state database %s: %s\n"
-                             "(use --state-db PATH or --no-persistence)\n", path.c_str(), error.c_str());
+                             "(the file is left as it is; use another --data-dir / --state-db, or "
+                             "--no-persistence)\n", path.c_str(), error.c_str());
         server.reset();
         io.stop();
         return 1;

@@ -480,6 +480,15 @@ bool state_db::commit(std::string* error) {
   return true;
 }
 
+bool state_db::sync_to_disk(std::string* error) {
+  int log_frames = 0;
+  int checkpointed = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
+  if (rc == SQLITE_OK) return true;
+  if (error) *error = describe_error("cannot checkpoint");
+  return false;
+}
+
 bool state_db::purge_tombstones_before(change_seq_t horizon, std::string* error) {
   // The recorded horizon is the highest purged tombstone's seq, as param_store
   // keeps it: a peer synced past it has seen every removal still missing here.

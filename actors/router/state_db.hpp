@@ -64,7 +64,12 @@ class state_db {
   void stage_purge_marks(change_seq_t tombstone_horizon, revision_t revision_floor);
 
   // False on SQLite error; the staged changes are then kept for a retry.
+  // A commit survives a crash of this process at once (it is in the OS), and
+  // power loss once sync_to_disk() ran after it.
   bool commit(std::string* error = nullptr);
+  // Checkpoints the WAL into the database file; SQLite fsyncs the WAL first and
+  // the database after, so everything committed before is on disk.
+  bool sync_to_disk(std::string* error = nullptr);
   std::size_t staged() const;
   // Params left out of commits because their value cannot be encoded in one
   // CLASP payload (larger than 64 KiB); they cannot arrive over the wire.
