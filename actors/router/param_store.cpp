@@ -287,15 +287,5 @@ bool param_store::purge_tombstones(std::uint64_t cutoff_us, std::size_t max_coun
   return !tombstone_queue_.empty() && tombstone_queue_.front().made_us <= cutoff_us;
 }
 
-std::optional<revision_t> param_store::forget(const std::string& address) {
-  auto it = params_.find(address);
-  if (it == params_.end() || it->second.tombstone) return std::nullopt;
-  revision_t rev = it->second.revision;
-  if (it->second.expires_at_us != 0) --ttl_armed_;
-  locks_.erase(address);
-  --live_;
-  erase_record(it);
-  return rev;
-}
 
 }  // namespace clasp::router

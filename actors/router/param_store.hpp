@@ -23,6 +23,16 @@ namespace clasp::router {
 // changed since N" with it, so a resync costs what changed, not the whole table.
 using change_seq_t = std::uint64_t;
 
+// How far we synced from a peer: its change seq at the end of the last sync,
+// and the incarnation (a random id per process start) that numbered it. A seq
+// means nothing to another incarnation of that peer, so a mismatch asks for
+// everything; 0 = unknown (a peer that does not send one).
+struct sync_mark {
+  change_seq_t seq = 0;
+  std::uint64_t incarnation = 0;
+  bool operator==(const sync_mark& o) const { return seq == o.seq && incarnation == o.incarnation; }
+};
+
 // Revisions stay below 2^53: @clasp-to/core reads them into a JS Number, and
 // above that a conditional SET echoing one would fail.
 constexpr revision_t max_revision = (revision_t{1} << 53) - 1;
@@ -109,17 +119,12 @@ class param_store {
   bool purge_tombstones(std::uint64_t cutoff_us, std::size_t max_count);
   std::size_t tombstone_count() const { return tombstone_queue_.size(); }
 
-  // A full, complete sync answer from the owner's side did not contain this
-  // replica entry: the owner no longer has it. Forgets it without leaving a
-  // tombstone (the owner keeps none either). Returns the revision it had, or
-  // nothing if there was no live record.
-  std::optional<revision_t> forget(const std::string& address);
 
   // Persistence support: what changed since the last take (addresses, each
   // once), and bulk restore of what a previous run saved.
   void track_changes(bool on) { track_ = on; }
   std::vector<std::string> take_changed();
-  // Addresses whose record was dropped (purged or forgotten) since the last
+  // Addresses whose record was dropped (purged tombstones) since the last
   // take; the database deletes them. Taken before take_changed(): an address
   // dropped and written again appears in both, and the write must win.
   std::vector<std::string> take_erased();

@@ -70,7 +70,8 @@ persistence_actor::behavior_type persistence_behavior(persistence_self self,
         for (const auto& address : batch.erased) db.stage_erase(address);
         for (const auto& [address, rec] : *batch.params) db.stage_param(address, rec);
         db.stage_purge_marks(batch.tombstone_horizon, batch.revision_floor);
-        for (const auto& [router_id, seq] : batch.watermarks) db.stage_watermark(router_id, seq);
+        for (const auto& [router_id, mark] : batch.watermarks)
+          db.stage_watermark(router_id, mark.seq, mark.incarnation);
         commit(self);
       },
       [=](persist_namespaces& ns) {

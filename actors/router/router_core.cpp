@@ -3,6 +3,7 @@
 #include "actors/router/router_core.hpp"
 
 #include <chrono>
+#include <random>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -58,10 +59,15 @@ router_core::router_core(router_config config)
   // outnumbers what replicas kept (unless one address took more than one write
   // per microsecond on average). 2026 is about 1.8e15, far below 2^53 (year 2255).
   params_.raise_revision_floor(std::max<std::uint64_t>(1, start));
+  incarnation_ = config_.incarnation;
+  if (incarnation_ == 0) {
+    std::random_device rd;
+    while (incarnation_ == 0) incarnation_ = (std::uint64_t{rd()} << 32) ^ rd();
+  }
 }
 
 void router_core::restore(std::vector<std::pair<std::string, param_record>> params,
-                          std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
+                          std::map<std::string, sync_mark> watermarks, change_seq_t change_seq,
                           change_seq_t tombstone_horizon, revision_t revision_floor) {
   for (auto& [address, rec] : params) params_.restore(address, std::move(rec));
   params_.start_sequence_at(change_seq);
@@ -78,7 +84,7 @@ std::vector<std::pair<std::string, param_record>> router_core::take_changed_para
   return out;
 }
 
-std::map<std::string, change_seq_t> router_core::take_changed_watermarks() {
+std::map<std::string, sync_mark> router_core::take_changed_watermarks() {
   return sync_marks_.take_changed();
 }
 
@@ -108,6 +114,7 @@ void router_core::detach(session_id_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   subs_.remove_session(id);
+  pending_syncs_.erase(id);
   params_.release_locks(it->second.name);
   fail_forwards_via(id, "link to the owner closed before it answered");
   // Writes this session was waiting for are simply dropped (nobody to tell).

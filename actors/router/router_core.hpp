@@ -10,7 +10,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/federation/revision_tracker.hpp"
@@ -34,6 +36,11 @@ struct router_config {
   // Removals are remembered this long (so a peer away for less still learns
   // them in an incremental sync), then purged.
   std::uint64_t tombstone_retention_us = 86400ull * 1000000;
+  // This run's id in sync watermarks (0 = pick a random one). Unit tests fix it.
+  std::uint64_t incarnation = 0;
+  // State survives a restart (persistence on): full sync answers are complete
+  // even when the requester's watermark is from an earlier run of ours.
+  bool persistent_state = false;
 };
 
 struct router_counters {
@@ -78,7 +85,13 @@ class router_core {
   // Large answers are paced: parts go out while the link's outbound queue is
   // short, the rest on later pump_syncs() calls, so a million params neither
   // overflow the queue nor stall the link's other traffic.
-  void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since);
+  // `their_incarnation` is the incarnation the requester's watermark came
+  // from (if it said): another one than ours, a watermark beyond our seq, or
+  // one from before purged tombstones gets everything, flagged "complete" when
+  // we are sure we hold all there is (same run, or persistent state), so the
+  // requester also drops what we no longer have.
+  void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since,
+                 std::optional<std::uint64_t> their_incarnation = std::nullopt);
   // Sends more of the pending paced answers (sync answers and subscription
   // snapshots); true while some remain.
   bool pump_syncs();
@@ -108,18 +121,19 @@ class router_core {
   // Persistence: load what a previous run saved; report what changed since the
   // last call (params with their current record, and sync watermarks).
   void restore(std::vector<std::pair<std::string, param_record>> params,
-               std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
+               std::map<std::string, sync_mark> watermarks, change_seq_t change_seq,
                change_seq_t tombstone_horizon, revision_t revision_floor = 0);
   void track_changes(bool on) { params_.track_changes(on); sync_marks_.track_changes(on); }
   std::vector<std::pair<std::string, param_record>> take_changed_params();
-  std::map<std::string, change_seq_t> take_changed_watermarks();
+  std::map<std::string, sync_mark> take_changed_watermarks();
   // Addresses dropped from the table (purged tombstones, forgotten replicas); take before the params.
   std::vector<std::string> take_erased() { return params_.take_erased(); }
 
   const param_store& params() const { return params_; }
+  std::uint64_t incarnation() const { return incarnation_; }
   const router_counters& counters() const { return counters_; }
   std::size_t session_count() const { return sessions_.size(); }
-  std::map<std::string, change_seq_t> watermarks() const { return sync_marks_.watermarks(); }
+  std::map<std::string, sync_mark> watermarks() const { return sync_marks_.watermarks(); }
 
  private:
   struct session_info {
@@ -153,7 +167,20 @@ class router_core {
     // SUBSCRIBE's ACK, if asked for) goes out after the last part.
     bool subscription = false;
     transport::frame_ptr trailer;
+    bool complete = false;  // a full answer from a router sure to hold everything (see send_sync)
   };
+  // Our RequestSyncs on one link still waiting for their SyncComplete: what a
+  // complete answer did not contain is what the owner no longer has.
+  struct pending_sync {
+    int outstanding = 0;
+    change_seq_t mark = 0;  // our seq when the first of them went out
+    std::unordered_set<std::string> confirmed;  // answered entries we already held (not re-applied)
+  };
+  void note_confirmed(session_id_t link, const std::string& address);
+  // Removes (as tombstones) replica entries under `patterns` owned behind
+  // `link` that a complete answer did not contain.
+  void drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns);
+  bool leads_to_owner(const session_info& link, const std::string& address) const;
   bool pump_job(sync_job& job);
 
   // Client operations.
@@ -204,6 +231,8 @@ class router_core {
   federation::revision_tracker sync_marks_;  // router id -> its seq we last synced to
   std::map<std::string, signal_definition> announced_;
   std::vector<sync_job> sync_jobs_;
+  std::unordered_map<session_id_t, pending_sync> pending_syncs_;
+  std::uint64_t incarnation_ = 0;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
   std::uint64_t pinned_now_us_ = 0;  // see pin_clock

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS params(
 CREATE INDEX IF NOT EXISTS params_tombstones_by_seq ON params(seq) WHERE tombstone = 1;
 CREATE TABLE IF NOT EXISTS watermarks(
   router_id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL
+  seq INTEGER NOT NULL,
+  incarnation INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS peer_namespaces(
   router_id TEXT NOT NULL,
@@ -209,8 +210,15 @@ std::unique_ptr<state_db> state_db::open(const std::string& path, std::string& e
     error = "cannot create the schema: " + why;
     return nullptr;
   }
+  if (found == 1 &&
+      !db->exec("ALTER TABLE watermarks ADD COLUMN incarnation INTEGER NOT NULL DEFAULT 0", &why)) {
+    // 1 -> 2: watermarks without an incarnation read as "unknown" (0).
+    db->exec("ROLLBACK", nullptr);
+    error = "cannot migrate the schema from version 1: " + why;
+    return nullptr;
+  }
   if (found < schema_version) {
-    // Version 1 is the first; later versions migrate here, step by step.
+    // Later versions migrate above, step by step.
     std::string set_version = "DELETE FROM schema_version; INSERT INTO schema_version VALUES(" +
                               std::to_string(schema_version) + ")";
     if (!db->exec(set_version.c_str(), &why)) {
@@ -266,7 +274,8 @@ bool state_db::prepare_statements(std::string& error) {
       {&put_param_,
        "INSERT OR REPLACE INTO params(address, value, revision, writer, timestamp_us, seq, "
        "tombstone, expires_at_us, sliding_ttl_s) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
-      {&put_watermark_, "INSERT OR REPLACE INTO watermarks(router_id, seq) VALUES(?1, ?2)"},
+      {&put_watermark_,
+       "INSERT OR REPLACE INTO watermarks(router_id, seq, incarnation) VALUES(?1, ?2, ?3)"},
       {&clear_namespaces_, "DELETE FROM peer_namespaces WHERE router_id = ?1"},
       {&put_namespace_,
        "INSERT INTO peer_namespaces(router_id, position, pattern) VALUES(?1, ?2, ?3)"},
@@ -333,8 +342,9 @@ persisted_state state_db::load(std::string* error) {
         rec.sliding_ttl_s = static_cast<std::uint32_t>(sqlite3_column_int64(s, 8));
         out.params.emplace_back(column_text(s, 0), std::move(rec));
       });
-  query("SELECT router_id, seq FROM watermarks", [&](sqlite3_stmt* s) {
-    out.watermarks[column_text(s, 0)] = from_db(sqlite3_column_int64(s, 1));
+  query("SELECT router_id, seq, incarnation FROM watermarks", [&](sqlite3_stmt* s) {
+    out.watermarks[column_text(s, 0)] = {from_db(sqlite3_column_int64(s, 1)),
+                                         from_db(sqlite3_column_int64(s, 2))};
   });
   query("SELECT router_id, pattern FROM peer_namespaces ORDER BY router_id, position",
         [&](sqlite3_stmt* s) {
@@ -364,8 +374,9 @@ void state_db::stage_param(const std::string& address, const param_record& rec) 
   slot = rec;
 }
 
-void state_db::stage_watermark(const std::string& router_id, change_seq_t seq) {
-  staged_watermarks_[router_id] = seq;
+void state_db::stage_watermark(const std::string& router_id, change_seq_t seq,
+                               std::uint64_t incarnation) {
+  staged_watermarks_[router_id] = {seq, incarnation};
 }
 
 void state_db::stage_peer_namespaces(const std::string& router_id,
@@ -430,9 +441,10 @@ bool state_db::write_staged(std::string& error) {
     if (!step(put_param_, "cannot write a param")) return false;
     max_seq = std::max(max_seq, rec.seq);
   }
-  for (const auto& [router_id, seq] : staged_watermarks_) {
+  for (const auto& [router_id, mark] : staged_watermarks_) {
     bind_text(put_watermark_, 1, router_id);
-    sqlite3_bind_int64(put_watermark_, 2, to_db(seq));
+    sqlite3_bind_int64(put_watermark_, 2, to_db(mark.seq));
+    sqlite3_bind_int64(put_watermark_, 3, to_db(mark.incarnation));
     if (!step(put_watermark_, "cannot write a watermark")) return false;
   }
   for (const auto& [router_id, patterns] : staged_namespaces_) {

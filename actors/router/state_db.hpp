@@ -24,14 +24,14 @@ struct persisted_state {
   change_seq_t tombstone_horizon = 0;    // highest purged tombstone seq
   revision_t revision_floor = 0;         // first revision for a new address, at least (purges raise it)
   std::vector<std::pair<std::string, param_record>> params;  // live params and tombstones, by seq
-  std::map<std::string, change_seq_t> watermarks;            // peer router id -> its seq we synced to
+  std::map<std::string, sync_mark> watermarks;               // peer router id -> how far we synced
   std::map<std::string, std::vector<std::string>> peer_namespaces;  // peers' declared namespaces
 };
 
 class state_db {
  public:
   // The schema this build writes; a file with a newer one is refused.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;  // 2: watermarks carry the peer's incarnation
 
   // Opens or creates the database (WAL, synchronous=NORMAL) and checks every
   // page (PRAGMA quick_check). Returns nullptr and sets `error` on failure
@@ -55,7 +55,7 @@ class state_db {
   // key twice keeps only the latest. Lock holders are never persisted: locks
   // die with the sessions that took them.
   void stage_param(const std::string& address, const param_record& rec);
-  void stage_watermark(const std::string& router_id, change_seq_t seq);
+  void stage_watermark(const std::string& router_id, change_seq_t seq, std::uint64_t incarnation = 0);
   void stage_peer_namespaces(const std::string& router_id, const std::vector<std::string>& patterns);
   // The row goes (a purged tombstone): deleted before the staged params are
   // written, so an address dropped and written again keeps its new row.
@@ -99,7 +99,7 @@ class state_db {
   sqlite3_stmt* delete_param_ = nullptr;
 
   std::unordered_map<std::string, param_record> staged_params_;
-  std::map<std::string, change_seq_t> staged_watermarks_;
+  std::map<std::string, sync_mark> staged_watermarks_;
   std::map<std::string, std::vector<std::string>> staged_namespaces_;
   std::vector<std::string> staged_erases_;
   change_seq_t staged_horizon_ = 0;

@@ -368,7 +368,7 @@ TEST_F(RouterCoreFederation, SyncCompleteRecordsTheWatermarkUsedByTheNextRequest
   done.since_revision = 42;
   send(link_a, done, codec::qos::fire);
   EXPECT_EQ(completed, std::vector<router::session_id_t>{link_a});
-  EXPECT_EQ(core_.watermarks().at("leaf-a"), 42u);
+  EXPECT_EQ(core_.watermarks().at("leaf-a").seq, 42u);
 
   core_.request_sync(link_a, {"/a/**"});
   auto reqs = conn(link_a).all<msg::federation_sync>();

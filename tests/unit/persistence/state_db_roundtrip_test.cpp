@@ -229,14 +229,15 @@ TEST(StateDb, WatermarksRoundTripAndTheLatestWins) {
     db->stage_watermark("leaf-2", std::numeric_limits<change_seq_t>::max());
     EXPECT_EQ(db->staged(), 2u);
     ASSERT_TRUE(db->commit());
-    db->stage_watermark("leaf-3", 5);
+    db->stage_watermark("leaf-3", 5, 0xfeedfacecafebeefULL);
     ASSERT_TRUE(db->commit());
   }
   auto db = open_ok(dir.file("state.db"));
   ASSERT_NE(db, nullptr);
   auto s = db->load();
-  std::map<std::string, change_seq_t> want{
-      {"hub-1", 42}, {"leaf-2", std::numeric_limits<change_seq_t>::max()}, {"leaf-3", 5}};
+  std::map<std::string, sync_mark> want{{"hub-1", {42, 0}},
+                                        {"leaf-2", {std::numeric_limits<change_seq_t>::max(), 0}},
+                                        {"leaf-3", {5, 0xfeedfacecafebeefULL}}};
   EXPECT_EQ(s.watermarks, want);
 }
 
