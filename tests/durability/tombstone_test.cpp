@@ -89,5 +89,57 @@ TEST(tombstones, purged_after_the_retention_from_memory_and_disk) {
   std::filesystem::remove_all(dir, ec);
 }
 
+// A leaf that keeps its state on disk (leaf_args() turns persistence off).
+std::vector<std::string> persistent_leaf_args(std::uint16_t hub_port, const std::string& ns,
+                                              const std::string& id, const std::string& dir) {
+  return router_process::server_args({"--federation-mode", "leaf", "--federation-hub",
+                                      "ws://127.0.0.1:" + std::to_string(hub_port), "--federation-namespaces",
+                                      ns, "--federation-id", id, "--federation-reconnect-delay-ms", "200",
+                                      "--data-dir", dir, "--tombstone-retention", "2"});
+}
+
+TEST(tombstones, replica_away_longer_than_the_retention_drops_what_the_owner_no_longer_has) {
+  std::string dir = (std::filesystem::temp_directory_path() / "clasp_away_XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::vector<std::string> short_retention{"--tombstone-retention", "2"};
+  router_process hub(hub_args("hub", short_retention));
+  router_process a(leaf_args(hub.port(), "/site-a/**", "site-a", short_retention));
+  router_process b(persistent_leaf_args(hub.port(), "/site-b/**", "site-b", dir));
+  std::string last;
+  ASSERT_TRUE(wait_peers(b.port(), [](const json& p) { return peer_active(p, "hub", "/site-a/**"); },
+                         converge_timeout, &last))
+      << last;
+
+  auto at_a = client_at(a.port(), "owner");
+  ASSERT_GT(set_ok(*at_a, "/site-a/kept", 1), 0u);
+  auto reply = set_reply(*at_a, expiring("/site-a/gone", 2, 2));
+  ASSERT_TRUE(reply && reply->is<msg::ack>());
+  auto at_b = client_at(b.port(), "replica");
+  ASSERT_TRUE(wait_value(*at_b, "/site-a/gone", 2, converge_timeout));
+  ASSERT_TRUE(wait_value(*at_b, "/site-a/kept", 1, converge_timeout));
+  at_b.reset();
+  std::this_thread::sleep_for(millis(250));  // the SIGKILL promise: B's replica is on disk
+  b.kill9();
+
+  // While B is away the param expires at its owner, and the removal is
+  // forgotten everywhere once the retention has passed.
+  auto at_hub = client_at(hub.port(), "hub-reader");
+  ASSERT_TRUE(wait_absent(*at_hub, "/site-a/gone", millis(8000))) << "the expiry never reached the hub";
+  json stats;
+  ASSERT_TRUE(wait_stats(hub.port(), [](const json& j) { return j["tombstones"] == 0; }, millis(8000), &stats))
+      << "the hub kept the tombstone past its 2 s retention: " << stats.dump();
+
+  b.restart();
+  at_b = client_at(b.port(), "replica-again");
+  EXPECT_TRUE(wait_absent(*at_b, "/site-a/gone", millis(10000)))
+      << "the restarted replica still shows a param its owner removed while it was away";
+  auto kept = get_param(*at_b, "/site-a/kept");
+  ASSERT_TRUE(kept.has_value()) << "the full resync dropped a param the owner still has";
+  EXPECT_EQ(kept->val, value(1));
+  b.terminate();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
 }  // namespace
 }  // namespace clasp::fedtest
