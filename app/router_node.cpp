@@ -3,8 +3,8 @@
 #include "app/router_node.hpp"
 
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -170,13 +170,16 @@ int run_router(const server_options& options) {
       const std::string& path = options.state_db;
       std::string error;
       std::error_code dir_error;
-      if (!options.data_dir.empty()) std::filesystem::create_directories(options.data_dir, dir_error);
+      if (!options.data_dir.empty())
+        std::filesystem::create_directories(options.data_dir, dir_error);
       auto opened = router::state_db::open(path, error);
       if (!opened) {
         spdlog::critical("cannot open state database {}: {}", path, error);
-        std::fprintf(stderr, "clasp server: cannot open state database %s: %s\n"
-                             "(the file is left as it is; use another --data-dir / --state-db, or "
-                             "--no-persistence)\n", path.c_str(), error.c_str());
+        std::fprintf(stderr,
+                     "clasp server: cannot open state database %s: %s\n"
+                     "(the file is left as it is; use another --data-dir / --state-db, or "
+                     "--no-persistence)\n",
+                     path.c_str(), error.c_str());
         server.reset();
         io.stop();
         return 1;

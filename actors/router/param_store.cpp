@@ -287,5 +287,4 @@ bool param_store::purge_tombstones(std::uint64_t cutoff_us, std::size_t max_coun
   return !tombstone_queue_.empty() && tombstone_queue_.front().made_us <= cutoff_us;
 }
 
-
 }  // namespace clasp::router

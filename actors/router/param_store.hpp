@@ -119,7 +119,6 @@ class param_store {
   bool purge_tombstones(std::uint64_t cutoff_us, std::size_t max_count);
   std::size_t tombstone_count() const { return tombstone_queue_.size(); }
 
-
   // Persistence support: what changed since the last take (addresses, each
   // once), and bulk restore of what a previous run saved.
   void track_changes(bool on) { track_ = on; }
@@ -131,7 +130,9 @@ class param_store {
   void restore(const std::string& address, param_record rec);
   // Change sequence numbers continue from here (never go back).
   void start_sequence_at(change_seq_t seq);
-  void restore_tombstone_horizon(change_seq_t h) { tombstone_horizon_ = std::max(tombstone_horizon_, h); }
+  void restore_tombstone_horizon(change_seq_t h) {
+    tombstone_horizon_ = std::max(tombstone_horizon_, h);
+  }
 
   change_seq_t current_seq() const { return seq_; }
   change_seq_t tombstone_horizon() const { return tombstone_horizon_; }

@@ -180,7 +180,8 @@ void router_core::handle(session_id_t from, const message& m, codec::qos q) {
   if (!s) return;
   if (auto fs = std::get_if<msg::federation_sync>(&m.body)) {
     // Limits before rights, for every op and every kind of session.
-    if (auto why = federation::sync_limit_violation(*fs)) return send_error(s->id, error_code::bad_request, *why);
+    if (auto why = federation::sync_limit_violation(*fs))
+      return send_error(s->id, error_code::bad_request, *why);
   }
   if (!s->link_router.empty()) {
     // Data from a federation link follows the ownership rules.

@@ -9,8 +9,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -126,7 +126,8 @@ class router_core {
   void track_changes(bool on) { params_.track_changes(on); sync_marks_.track_changes(on); }
   std::vector<std::pair<std::string, param_record>> take_changed_params();
   std::map<std::string, sync_mark> take_changed_watermarks();
-  // Addresses dropped from the table (purged tombstones, forgotten replicas); take before the params.
+  // Addresses dropped from the table (purged tombstones, forgotten replicas); take before the
+  // params.
   std::vector<std::string> take_erased() { return params_.take_erased(); }
 
   const param_store& params() const { return params_; }
@@ -173,7 +174,7 @@ class router_core {
   // complete answer did not contain is what the owner no longer has.
   struct pending_sync {
     int outstanding = 0;
-    change_seq_t mark = 0;  // our seq when the first of them went out
+    change_seq_t mark = 0;                      // our seq when the first of them went out
     std::unordered_set<std::string> confirmed;  // answered entries we already held (not re-applied)
   };
   void note_confirmed(session_id_t link, const std::string& address);

@@ -18,8 +18,9 @@ namespace {
 // RequestSync and SyncComplete (unused there otherwise); the keys are not
 // addresses, so nothing else can mistake them. Peers that do not send them
 // get the rules for an unknown incarnation.
-constexpr const char* incarnation_key = "incarnation";  // RequestSync: the watermark's; SyncComplete: ours
-constexpr const char* complete_key = "complete";        // SyncComplete: a complete full answer
+constexpr const char* incarnation_key =
+    "incarnation";  // RequestSync: the watermark's; SyncComplete: ours
+constexpr const char* complete_key = "complete";  // SyncComplete: a complete full answer
 
 std::optional<std::uint64_t> sync_field(const msg::federation_sync& m, std::string_view key) {
   for (const auto& [name, v] : m.revisions)
@@ -254,8 +255,10 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
       if (m.since_revision)
         sync_marks_.record_sync(link.link_router,
                                 {*m.since_revision, sync_field(m, incarnation_key).value_or(0)});
-      if (sync_field(m, complete_key).value_or(0) != 0) drop_missing_after_full_sync(link, m.patterns);
-      if (auto it = pending_syncs_.find(link.id); it != pending_syncs_.end() && --it->second.outstanding <= 0)
+      if (sync_field(m, complete_key).value_or(0) != 0)
+        drop_missing_after_full_sync(link, m.patterns);
+      if (auto it = pending_syncs_.find(link.id);
+          it != pending_syncs_.end() && --it->second.outstanding <= 0)
         pending_syncs_.erase(it);
       if (on_sync_complete) on_sync_complete(link.id, m);
       return;
@@ -301,7 +304,8 @@ void router_core::request_sync(session_id_t link_id, const std::vector<std::stri
   send_frame(*link, make_frame(req, codec::qos::confirm));
 }
 
-void router_core::drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns) {
+void router_core::drop_missing_after_full_sync(session_info& link,
+                                               const std::vector<std::string>& patterns) {
   auto it = pending_syncs_.find(link.id);
   if (it == pending_syncs_.end()) return;  // not an answer to us: we cannot tell what it contained
   const pending_sync& pending = it->second;
@@ -310,9 +314,11 @@ void router_core::drop_missing_after_full_sync(session_info& link, const std::ve
   std::vector<std::string> gone;
   for (const auto& pattern : patterns) {
     if (!acceptable_pattern(pattern)) continue;
-    params_.for_each_matching(pattern, 0, false, [&](const std::string& a, const param_record& rec) {
-      if (rec.seq <= pending.mark && !pending.confirmed.count(a) && leads_to_owner(link, a)) gone.push_back(a);
-    });
+    params_.for_each_matching(
+        pattern, 0, false, [&](const std::string& a, const param_record& rec) {
+          if (rec.seq <= pending.mark && !pending.confirmed.count(a) && leads_to_owner(link, a))
+            gone.push_back(a);
+        });
   }
   const auto now = now_us();
   for (const auto& address : gone) {

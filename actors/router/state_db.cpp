@@ -102,7 +102,8 @@ std::string open_failure(sqlite3* db, int rc) {
 state_db::state_db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 state_db::~state_db() {
-  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
+  for (auto* s :
+       {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
     sqlite3_finalize(s);
   sqlite3_close_v2(db_);
 }
@@ -418,7 +419,8 @@ bool state_db::write_staged(std::string& error) {
     sqlite3_bind_int64(put_meta_, 2, to_db(v));
     return step(put_meta_, "cannot write the state marks");
   };
-  if (staged_horizon_ > tombstone_horizon_ && !put_meta("tombstone_horizon", staged_horizon_)) return false;
+  if (staged_horizon_ > tombstone_horizon_ && !put_meta("tombstone_horizon", staged_horizon_))
+    return false;
   if (staged_floor_ > revision_floor_ && !put_meta("revision_floor", staged_floor_)) return false;
   change_seq_t max_seq = change_seq_;
   for (const auto& [address, rec] : staged_params_) {
@@ -475,7 +477,8 @@ bool state_db::commit(std::string* error) {
   bool ok = exec("BEGIN IMMEDIATE", &why) && write_staged(why) && exec("COMMIT", &why);
   // Statements hold bound pointers into the staged maps; drop them before
   // those maps change.
-  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
+  for (auto* s :
+       {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
     sqlite3_clear_bindings(s);
   if (!ok) {
     if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK", nullptr);
@@ -495,7 +498,8 @@ bool state_db::commit(std::string* error) {
 bool state_db::sync_to_disk(std::string* error) {
   int log_frames = 0;
   int checkpointed = 0;
-  int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
+  int rc =
+      sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
   if (rc == SQLITE_OK) return true;
   if (error) *error = describe_error("cannot checkpoint");
   return false;

@@ -22,7 +22,7 @@ struct persisted_state {
   std::string router_id;                 // empty if never saved
   change_seq_t change_seq = 0;           // highest change sequence written
   change_seq_t tombstone_horizon = 0;    // highest purged tombstone seq
-  revision_t revision_floor = 0;         // first revision for a new address, at least (purges raise it)
+  revision_t revision_floor = 0;  // first revision for a new address, at least (purges raise it)
   std::vector<std::pair<std::string, param_record>> params;  // live params and tombstones, by seq
   std::map<std::string, sync_mark> watermarks;               // peer router id -> how far we synced
   std::map<std::string, std::vector<std::string>> peer_namespaces;  // peers' declared namespaces
@@ -55,7 +55,8 @@ class state_db {
   // key twice keeps only the latest. Lock holders are never persisted: locks
   // die with the sessions that took them.
   void stage_param(const std::string& address, const param_record& rec);
-  void stage_watermark(const std::string& router_id, change_seq_t seq, std::uint64_t incarnation = 0);
+  void stage_watermark(const std::string& router_id, change_seq_t seq,
+                       std::uint64_t incarnation = 0);
   void stage_peer_namespaces(const std::string& router_id, const std::vector<std::string>& patterns);
   // The row goes (a purged tombstone): deleted before the staged params are
   // written, so an address dropped and written again keeps its new row.

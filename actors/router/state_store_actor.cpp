@@ -50,8 +50,9 @@ void persist_changes(store_self self) {
   auto watermarks = st.core->take_changed_watermarks();
   if (params->empty() && watermarks.empty() && erased.empty()) return;
   const auto& store = st.core->params();
-  self->send(st.persistence, persist_batch{std::move(params), std::move(watermarks), std::move(erased),
-                                           store.tombstone_horizon(), store.revision_floor()});
+  self->send(st.persistence,
+             persist_batch{std::move(params), std::move(watermarks), std::move(erased),
+                           store.tombstone_horizon(), store.revision_floor()});
 }
 
 state_store_actor::behavior_type store_behavior(store_self self, router::router_config config,

@@ -63,10 +63,13 @@ int run_churn(const scenario_args& a) {
     if (confirms_out > 64) throw std::runtime_error("churn: the router fell behind (no ACKs)");
   }
   const double elapsed = seconds_since(t0);
-  std::printf("{\"mode\":\"churn\",\"ok\":%s,\"sets\":%llu,\"elapsed_s\":%.3f,\"sets_per_s\":%.0f,\"acks\":%llu,"
-              "\"errors\":%llu}\n",
-              errors == 0 ? "true" : "false", static_cast<unsigned long long>(sent), elapsed, sent / elapsed,
-              static_cast<unsigned long long>(acks), static_cast<unsigned long long>(errors));
+  std::printf(
+      "{\"mode\":\"churn\",\"ok\":%s,\"sets\":%llu,\"elapsed_s\":%.3f,\"sets_per_s\":%.0f,\"acks\":"
+      "%llu,"
+      "\"errors\":%llu}\n",
+      errors == 0 ? "true" : "false", static_cast<unsigned long long>(sent), elapsed,
+      sent / elapsed, static_cast<unsigned long long>(acks),
+      static_cast<unsigned long long>(errors));
   return errors == 0 ? 0 : 1;
 }
 

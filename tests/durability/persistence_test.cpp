@@ -24,12 +24,14 @@ constexpr millis sigkill_window{250};
 class scratch_dir {
  public:
   scratch_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "clasp_durability_XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "clasp_durability_XXXXXX").string();
     if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~scratch_dir() {
     std::error_code ec;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ec);
     std::filesystem::remove_all(path_, ec);
   }
   const std::string& path() const { return path_; }
@@ -98,13 +100,14 @@ std::optional<millis> wait_committed(const std::string& db_path, int n, millis t
     if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
       sqlite3_stmt* s = nullptr;
       int count = -1;
-      if (sqlite3_prepare_v2(db, "SELECT count(*) FROM params WHERE tombstone = 0", -1, &s, nullptr) ==
-              SQLITE_OK &&
+      if (sqlite3_prepare_v2(db, "SELECT count(*) FROM params WHERE tombstone = 0", -1, &s,
+                             nullptr) == SQLITE_OK &&
           sqlite3_step(s) == SQLITE_ROW)
         count = sqlite3_column_int(s, 0);
       sqlite3_finalize(s);
       sqlite3_close(db);
-      if (count >= n) return std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - t0);
+      if (count >= n)
+        return std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - t0);
     } else {
       sqlite3_close(db);
     }
@@ -129,11 +132,13 @@ TEST(persistence, acked_writes_survive_sigkill_after_the_promised_window) {
   const auto last_ack = std::chrono::steady_clock::now();
   auto committed = wait_committed(data_dir + "/state.db", n, sigkill_window);
   const auto waited = std::chrono::steady_clock::now() - last_ack;
-  if (waited < sigkill_window) std::this_thread::sleep_for(sigkill_window - waited);  // the promise itself
+  if (waited < sigkill_window)
+    std::this_thread::sleep_for(sigkill_window - waited);  // the promise itself
   router.kill9();
-  ASSERT_TRUE(committed.has_value()) << "not all ACKed writes were committed within " << sigkill_window.count()
-                                     << " ms of the last ACK";
-  std::cout << "[ measure  ] last ACK -> all " << n << " writes committed: " << committed->count() << " ms\n";
+  ASSERT_TRUE(committed.has_value()) << "not all ACKed writes were committed within "
+                                     << sigkill_window.count() << " ms of the last ACK";
+  std::cout << "[ measure  ] last ACK -> all " << n << " writes committed: " << committed->count()
+            << " ms\n";
 
   router.restart();
   c = client_at(router.port(), "reader");
@@ -145,7 +150,8 @@ TEST(persistence, acked_writes_survive_sigkill_after_the_promised_window) {
     else if (p->revision != rev)
       ++wrong;
   }
-  EXPECT_EQ(missing, 0) << "ACKed writes lost by SIGKILL " << sigkill_window.count() << " ms after the ACK";
+  EXPECT_EQ(missing, 0) << "ACKed writes lost by SIGKILL " << sigkill_window.count()
+                        << " ms after the ACK";
   EXPECT_EQ(wrong, 0) << "restored params with another revision than ACKed";
   auto next = set_ok(*c, "/durable/0", -1);
   EXPECT_GT(next, acked["/durable/0"]) << "revisions continue from the restored state";
@@ -156,7 +162,8 @@ TEST(persistence, corrupt_database_is_reported_at_start_and_left_untouched) {
   ASSERT_FALSE(dir.path().empty());
   const std::string db = dir.path() + "/state.db";
   std::string garbage(64 * 1024, '\0');
-  for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 131 + 7) % 251);
+  for (std::size_t i = 0; i < garbage.size(); ++i)
+    garbage[i] = static_cast<char>((i * 131 + 7) % 251);
   { std::ofstream(db, std::ios::binary) << garbage; }
 
   auto r = run_to_exit(persistent_args(dir.path()), dir.path());

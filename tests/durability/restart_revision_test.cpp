@@ -23,7 +23,8 @@ TEST_F(restart_revisions, owner_and_hub_killed_and_restarted_next_write_outnumbe
     ASSERT_GT(rev, last);
     last = rev;
   }
-  ASSERT_TRUE(wait_value(*at_b, addr, 12, converge_timeout, last)) << "site-b never showed the 12th write";
+  ASSERT_TRUE(wait_value(*at_b, addr, 12, converge_timeout, last))
+      << "site-b never showed the 12th write";
 
   a_->kill9();
   hub_->kill9();
@@ -33,8 +34,10 @@ TEST_F(restart_revisions, owner_and_hub_killed_and_restarted_next_write_outnumbe
 
   at_a = client_at(a_->port(), "writer-again");
   auto next = set_ok(*at_a, addr, 13);
-  std::cout << "[ measure  ] revision before the restarts " << last << ", first after " << next << "\n";
-  EXPECT_GT(next, last) << "the owner numbered its first write after the restart below the replica's copy";
+  std::cout << "[ measure  ] revision before the restarts " << last << ", first after " << next
+            << "\n";
+  EXPECT_GT(next, last)
+      << "the owner numbered its first write after the restart below the replica's copy";
   EXPECT_LT(next, two_to_the_53) << "revisions must stay readable as a JS Number";
   EXPECT_TRUE(wait_value(*at_b, addr, 13, restart_bound, next))
       << "site-b kept the old value instead of the owner's new write";
@@ -57,7 +60,8 @@ TEST_F(restart_revisions, owner_restarted_alone_continues_above_the_hubs_copy) {
   // Written at once, before the hub's copy can have come back.
   auto next = set_ok(*at_a, addr, 4);
   EXPECT_GT(next, last);
-  EXPECT_TRUE(wait_value(*at_hub, addr, 4, restart_bound, next)) << "the hub kept the pre-restart value";
+  EXPECT_TRUE(wait_value(*at_hub, addr, 4, restart_bound, next))
+      << "the hub kept the pre-restart value";
   expect_converged(restart_bound);
 }
 

@@ -38,13 +38,15 @@ TEST_F(sync_limits, undeclared_peer_oversized_request_sync_gets_400_not_403) {
 TEST_F(sync_limits, every_op_from_an_undeclared_peer_is_limit_checked_first) {
   raw_peer peer;
   ASSERT_TRUE(peer.join(hub_.port()));
-  for (auto op : {federation_op::request_sync, federation_op::sync_complete, federation_op::revision_vector}) {
+  for (auto op : {federation_op::request_sync, federation_op::sync_complete,
+                  federation_op::revision_vector}) {
     auto m = fed_sync(op, patterns(1001, "/p/"));
     m.revisions.emplace_back("/p/1/x", 1);
     ASSERT_TRUE(peer.wire().send(m));
     auto e = peer.next_error();
     ASSERT_TRUE(e.has_value()) << "op " << static_cast<int>(op);
-    EXPECT_EQ(e->code, error_code::bad_request) << "op " << static_cast<int>(op) << ": " << e->message;
+    EXPECT_EQ(e->code, error_code::bad_request)
+        << "op " << static_cast<int>(op) << ": " << e->message;
   }
   auto declare = fed_sync(federation_op::declare_namespaces, patterns(1001, "/d/"), "site-z");
   ASSERT_TRUE(peer.wire().send(declare));
@@ -62,7 +64,8 @@ TEST_F(sync_limits, declared_peer_oversized_uncovered_request_gets_400) {
   auto e = peer.next_error();
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->code, error_code::bad_request) << e->message;
-  ASSERT_TRUE(peer.wire().send(fed_sync(federation_op::revision_vector, patterns(1001, "/site-c/"))));
+  ASSERT_TRUE(
+      peer.wire().send(fed_sync(federation_op::revision_vector, patterns(1001, "/site-c/"))));
   e = peer.next_error();
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->code, error_code::bad_request) << e->message;
@@ -77,7 +80,8 @@ TEST_F(sync_limits, client_session_oversized_federation_sync_gets_400) {
   ASSERT_TRUE(c->send(fed_sync(federation_op::request_sync, {"/p/**"})));
   e = c->recv_until<msg::error>([](const msg::error&) { return true; });
   ASSERT_TRUE(e.has_value());
-  EXPECT_EQ(e->code, error_code::federation_refused) << "within the limits, a non-peer still gets 403";
+  EXPECT_EQ(e->code, error_code::federation_refused)
+      << "within the limits, a non-peer still gets 403";
 }
 
 }  // namespace

@@ -65,13 +65,17 @@ TEST(tombstones, purged_after_the_retention_from_memory_and_disk) {
   }
   ASSERT_GT(set_ok(*c, "/kept", 1), 0u);
   json last;
-  ASSERT_TRUE(wait_stats(router.port(), [](const json& j) { return j["tombstones"] == n; }, millis(5000), &last))
+  ASSERT_TRUE(wait_stats(
+      router.port(), [](const json& j) { return j["tombstones"] == n; }, millis(5000), &last))
       << "the params did not expire into tombstones: " << last.dump();
   const auto expired_at = std::chrono::steady_clock::now();
-  ASSERT_TRUE(wait_stats(router.port(), [](const json& j) { return j["tombstones"] == 0; }, millis(8000), &last))
+  ASSERT_TRUE(wait_stats(
+      router.port(), [](const json& j) { return j["tombstones"] == 0; }, millis(8000), &last))
       << "tombstones were kept past the 2 s retention: " << last.dump();
-  const auto held = std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - expired_at);
-  std::cout << "[ measure  ] " << n << " tombstones purged " << held.count() << " ms after they were all made\n";
+  const auto held =
+      std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - expired_at);
+  std::cout << "[ measure  ] " << n << " tombstones purged " << held.count()
+            << " ms after they were all made\n";
   EXPECT_GE(held.count(), 1000) << "tombstones went long before their retention";
   EXPECT_EQ(stats_of(router.port())["params"], 1);
   // The purge reaches the database too (it is committed with the next batch).
@@ -93,9 +97,10 @@ TEST(tombstones, purged_after_the_retention_from_memory_and_disk) {
 std::vector<std::string> persistent_leaf_args(std::uint16_t hub_port, const std::string& ns,
                                               const std::string& id, const std::string& dir) {
   return router_process::server_args({"--federation-mode", "leaf", "--federation-hub",
-                                      "ws://127.0.0.1:" + std::to_string(hub_port), "--federation-namespaces",
-                                      ns, "--federation-id", id, "--federation-reconnect-delay-ms", "200",
-                                      "--data-dir", dir, "--tombstone-retention", "2"});
+                                      "ws://127.0.0.1:" + std::to_string(hub_port),
+                                      "--federation-namespaces", ns, "--federation-id", id,
+                                      "--federation-reconnect-delay-ms", "200", "--data-dir", dir,
+                                      "--tombstone-retention", "2"});
 }
 
 TEST(tombstones, replica_away_longer_than_the_retention_drops_what_the_owner_no_longer_has) {
@@ -106,8 +111,9 @@ TEST(tombstones, replica_away_longer_than_the_retention_drops_what_the_owner_no_
   router_process a(leaf_args(hub.port(), "/site-a/**", "site-a", short_retention));
   router_process b(persistent_leaf_args(hub.port(), "/site-b/**", "site-b", dir));
   std::string last;
-  ASSERT_TRUE(wait_peers(b.port(), [](const json& p) { return peer_active(p, "hub", "/site-a/**"); },
-                         converge_timeout, &last))
+  ASSERT_TRUE(wait_peers(
+      b.port(), [](const json& p) { return peer_active(p, "hub", "/site-a/**"); }, converge_timeout,
+      &last))
       << last;
 
   auto at_a = client_at(a.port(), "owner");
@@ -124,9 +130,11 @@ TEST(tombstones, replica_away_longer_than_the_retention_drops_what_the_owner_no_
   // While B is away the param expires at its owner, and the removal is
   // forgotten everywhere once the retention has passed.
   auto at_hub = client_at(hub.port(), "hub-reader");
-  ASSERT_TRUE(wait_absent(*at_hub, "/site-a/gone", millis(8000))) << "the expiry never reached the hub";
+  ASSERT_TRUE(wait_absent(*at_hub, "/site-a/gone", millis(8000)))
+      << "the expiry never reached the hub";
   json stats;
-  ASSERT_TRUE(wait_stats(hub.port(), [](const json& j) { return j["tombstones"] == 0; }, millis(8000), &stats))
+  ASSERT_TRUE(wait_stats(
+      hub.port(), [](const json& j) { return j["tombstones"] == 0; }, millis(8000), &stats))
       << "the hub kept the tombstone past its 2 s retention: " << stats.dump();
 
   b.restart();

@@ -367,7 +367,8 @@ TEST(ParamStore, PurgedAddressesAreReportedForPersistence) {
   EXPECT_EQ(store.live_count(), 0u);
   EXPECT_EQ(store.take_erased(), (std::vector<std::string>{"/r", "/a"}));
   EXPECT_TRUE(store.take_erased().empty());
-  for (const auto& a : store.take_changed()) EXPECT_EQ(store.find(a), nullptr) << a << " has nothing left to save";
+  for (const auto& a : store.take_changed())
+    EXPECT_EQ(store.find(a), nullptr) << a << " has nothing left to save";
 }
 
 TEST(ParamStore, NewAddressesStartAtTheRevisionFloor) {

@@ -90,7 +90,8 @@ TEST_F(RouterCoreResyncAnswer, WatermarkOfAnotherRunGetsEverythingEvenIfItLooksC
   send(link_a, set("/a/1", 1, revision_t{5}), codec::qos::fire);
   send(link_a, set("/a/2", 1, revision_t{5}), codec::qos::fire);
   clear_all();
-  send(link_b, request({"/a/**"}, core_.params().current_seq(), our_incarnation + 1), codec::qos::fire);
+  send(link_b, request({"/a/**"}, core_.params().current_seq(), our_incarnation + 1),
+       codec::qos::fire);
   std::size_t entries = 0;
   auto done = answer(&entries);
   EXPECT_EQ(entries, 2u);
@@ -178,7 +179,8 @@ TEST_F(RouterCoreResyncReplica, RequestCarriesTheWatermarkAndItsIncarnation) {
 
 TEST_F(RouterCoreResyncReplica, CompleteAnswerDropsWhatItDidNotContain) {
   core_.request_sync(upstream, {"/b/**"});
-  send(upstream, set("/b/live", 9, revision_t{1}), codec::qos::fire);  // a live update during the sync
+  send(upstream, set("/b/live", 9, revision_t{1}),
+       codec::qos::fire);  // a live update during the sync
   clear_all();
   complete_answer({{"/b/kept", 1, 3, std::nullopt, std::nullopt}}, true);
   EXPECT_NE(core_.params().find_live("/b/kept"), nullptr) << "confirmed by the answer";
@@ -195,7 +197,8 @@ TEST_F(RouterCoreResyncReplica, CompleteAnswerDropsWhatItDidNotContain) {
 TEST_F(RouterCoreResyncReplica, IncompleteOrUnaskedAnswersDropNothing) {
   core_.request_sync(upstream, {"/b/**"});
   complete_answer({}, false);
-  EXPECT_NE(core_.params().find_live("/b/gone"), nullptr) << "a full answer without the flag proves nothing";
+  EXPECT_NE(core_.params().find_live("/b/gone"), nullptr)
+      << "a full answer without the flag proves nothing";
   // A complete answer to a request we never made: we cannot know what it covered.
   complete_answer({}, true);
   EXPECT_NE(core_.params().find_live("/b/gone"), nullptr);

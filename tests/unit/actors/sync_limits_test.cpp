@@ -9,7 +9,8 @@ namespace {
 msg::federation_sync with(federation_op op, std::size_t patterns, std::size_t entries) {
   msg::federation_sync m;
   m.op = op;
-  for (std::size_t i = 0; i < patterns; ++i) m.patterns.push_back("/p/" + std::to_string(i) + "/**");
+  for (std::size_t i = 0; i < patterns; ++i)
+    m.patterns.push_back("/p/" + std::to_string(i) + "/**");
   for (std::size_t i = 0; i < entries; ++i) m.revisions.emplace_back("/r/" + std::to_string(i), 1);
   return m;
 }

@@ -263,13 +263,15 @@ TEST(StateDbFailure, VersionOneFileIsMigratedAndItsWatermarksKept) {
     ASSERT_TRUE(db->commit());
   }
   // What version 1 wrote: watermarks without an incarnation.
-  raw_exec(path, "ALTER TABLE watermarks DROP COLUMN incarnation; UPDATE schema_version SET version = 1");
+  raw_exec(path,
+           "ALTER TABLE watermarks DROP COLUMN incarnation; UPDATE schema_version SET version = 1");
   std::string error;
   auto db = state_db::open(path, error);
   ASSERT_NE(db, nullptr) << error;
   auto s = db->load();
   ASSERT_EQ(s.watermarks.count("hub"), 1u);
-  EXPECT_EQ(s.watermarks.at("hub"), (sync_mark{77, 0})) << "an old watermark reads as from an unknown run";
+  EXPECT_EQ(s.watermarks.at("hub"), (sync_mark{77, 0}))
+      << "an old watermark reads as from an unknown run";
   db->stage_watermark("hub", 80, 9);
   ASSERT_TRUE(db->commit());
   EXPECT_EQ(db->load().watermarks.at("hub"), (sync_mark{80, 9}));
