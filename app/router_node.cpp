@@ -201,7 +201,6 @@ int run_router(const server_options& options) {
     rc.server_name = node->server_name;
     rc.max_subscriptions = node->max_subscriptions;
     rc.tombstone_retention_us = std::uint64_t{node->tombstone_retention_s} * 1000000;
-    rc.persistent_state = static_cast<bool>(db);
     std::map<std::string, std::vector<std::string>> known_peers;
     if (saved) known_peers = saved->peer_namespaces;
     auto store = actors::spawn_state_store(sys, rc, saved, persistence,

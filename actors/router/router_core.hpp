@@ -38,9 +38,6 @@ struct router_config {
   std::uint64_t tombstone_retention_us = 86400ull * 1000000;
   // This run's id in sync watermarks (0 = pick a random one). Unit tests fix it.
   std::uint64_t incarnation = 0;
-  // State survives a restart (persistence on): full sync answers are complete
-  // even when the requester's watermark is from an earlier run of ours.
-  bool persistent_state = false;
 };
 
 struct router_counters {
@@ -87,9 +84,9 @@ class router_core {
   // overflow the queue nor stall the link's other traffic.
   // `their_incarnation` is the incarnation the requester's watermark came
   // from (if it said): another one than ours, a watermark beyond our seq, or
-  // one from before purged tombstones gets everything, flagged "complete" when
-  // we are sure we hold all there is (same run, or persistent state), so the
-  // requester also drops what we no longer have.
+  // one from before purged tombstones gets everything. Flagged "complete" when
+  // the watermark is this run's (so we hold everything we ever told it, minus
+  // what we removed), and the requester also drops what we no longer have.
   void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since,
                  std::optional<std::uint64_t> their_incarnation = std::nullopt);
   // Sends more of the pending paced answers (sync answers and subscription

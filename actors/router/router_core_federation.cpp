@@ -341,7 +341,9 @@ void router_core::send_sync(session_id_t link_id, const std::vector<std::string>
       since < params_.tombstone_horizon())
     since = 0;
   sync_job job;
-  job.complete = since == 0 && (same_run || config_.persistent_state);
+  // Not after a restart of ours, even with persistence: a crash may have cost
+  // us the last updates the requester holds, which must not be dropped there.
+  job.complete = since == 0 && same_run;
   job.link = link_id;
   job.patterns = patterns;
   job.complete_at = params_.current_seq();
