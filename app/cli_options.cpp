@@ -168,8 +168,8 @@ General:
   --persist-interval-ms N      commit changes every N ms (default 50): longer batches cost less
                                CPU; the SIGKILL window above is 5 x N
   --no-persistence             keep state in memory only (the default; overrides the two above)
-  --tombstone-retention SECONDS   remember removals this long for resyncs (default 86400); a
-                               peer away longer gets a full resync that also drops what it
+  --tombstone-retention SECONDS  remember removals this long for resyncs (default 86400 = 24 h);
+                               a peer away longer gets a full resync that also drops what it
                                holds and the owner no longer has
   --test-admin                 enable POST /admin/kill-links (fault-injection tests only)
 

@@ -117,7 +117,8 @@ class param_store {
   // synced from below it may have missed a removal) and raises the revision
   // floor above each purged revision. Returns true while more are due.
   bool purge_tombstones(std::uint64_t cutoff_us, std::size_t max_count);
-  std::size_t tombstone_count() const { return tombstone_queue_.size(); }
+  // Tombstones waiting for their retention to pass (and notes of revived ones, skipped when due).
+  std::size_t queued_tombstones() const { return tombstone_queue_.size(); }
 
   // Persistence support: what changed since the last take (addresses, each
   // once), and bulk restore of what a previous run saved.

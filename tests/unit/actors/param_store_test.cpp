@@ -325,7 +325,7 @@ TEST(ParamStore, PurgeWorksInSlicesOfTheGivenSize) {
   EXPECT_EQ(store.size(), 5u);
   EXPECT_FALSE(store.purge_tombstones(5 * sec, 10)) << "the last slice empties the queue";
   EXPECT_EQ(store.size(), 0u);
-  EXPECT_EQ(store.tombstone_count(), 0u);
+  EXPECT_EQ(store.queued_tombstones(), 0u);
 }
 
 TEST(ParamStore, PurgeKeepsAParamWrittenAgainAfterItsRemoval) {
