@@ -88,7 +88,10 @@ struct routing_update {
 // State store -> persistence actor: what changed since the last batch.
 struct persist_batch {
   std::shared_ptr<std::vector<std::pair<std::string, router::param_record>>> params;
-  std::map<std::string, router::change_seq_t> watermarks;
+  std::map<std::string, router::sync_mark> watermarks;
+  std::vector<std::string> erased;  // rows to delete (purged tombstones), before the params
+  router::change_seq_t tombstone_horizon = 0;
+  revision_t revision_floor = 0;
 };
 // Federation manager -> persistence actor: a peer's declared namespaces.
 struct persist_namespaces {

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -169,11 +170,17 @@ int run_router(const server_options& options) {
     if (options.persistence) {
       const std::string& path = options.state_db;
       std::string error;
+      std::error_code dir_error;
+      if (!options.data_dir.empty())
+        std::filesystem::create_directories(options.data_dir, dir_error);
       auto opened = router::state_db::open(path, error);
       if (!opened) {
         spdlog::critical("cannot open state database {}: {}", path, error);
-        std::fprintf(stderr, "clasp server: cannot open state database %s: %s\n"
-                             "(use --state-db PATH or --no-persistence)\n", path.c_str(), error.c_str());
+        std::fprintf(stderr,
+                     "clasp server: cannot open state database %s: %s\n"
+                     "(the file is left as it is; use another --data-dir / --state-db, or "
+                     "--no-persistence)\n",
+                     path.c_str(), error.c_str());
         server.reset();
         io.stop();
         return 1;
@@ -194,6 +201,7 @@ int run_router(const server_options& options) {
     rc.router_id = fed.router_id;
     rc.server_name = node->server_name;
     rc.max_subscriptions = node->max_subscriptions;
+    rc.tombstone_retention_us = std::uint64_t{node->tombstone_retention_s} * 1000000;
     std::map<std::string, std::vector<std::string>> known_peers;
     if (saved) known_peers = saved->peer_namespaces;
     auto store = actors::spawn_state_store(sys, rc, saved, persistence,

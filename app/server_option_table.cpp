@@ -193,13 +193,15 @@ std::vector<option_spec> build_table() {
   t.push_back(text(
       "data-dir", storage, "DIR",
       "directory for this router's files (created if missing); turns persistence on with "
-      "DIR/state.db unless --state-db is given",
+      "DIR/state.db unless --state-db is given. An ACKed write survives SIGKILL of the router "
+      "250 ms after its ACK and power loss 1.25 s after it (defaults; docs/architecture.md); a "
+      "corrupt database stops the start and is never replaced",
       [](const o& x) { return json(x.data_dir); },
       [](o& x, const json& v) { x.data_dir = v.get<std::string>(); }));
   t.push_back(number(
       "persist-interval-ms", storage,
-      "commit changes every N ms (at least 1): longer batches cost less CPU, a crash loses at "
-      "most N ms of writes",
+      "commit changes every N ms (at least 1): longer batches cost less CPU; the SIGKILL "
+      "window above is 5 x N",
       [](const o& x) { return json(x.persist_interval_ms); },
       [](o& x, const json& v) { x.persist_interval_ms = std::max(1u, u32(v)); }));
   t.push_back(flag(
@@ -208,7 +210,9 @@ std::vector<option_spec> build_table() {
       [](o& x, const json& v) { x.no_persistence = v.get<bool>(); }));
   t.push_back(number(
       "tombstone-retention", storage,
-      "seconds a removal is remembered, so peers that resync later learn of it",
+      "seconds a removal (tombstone) is remembered, so peers that resync later learn of it; "
+      "then it is purged, and a replica away longer gets a full resync that also drops entries "
+      "the owner no longer has",
       [](const o& x) { return json(x.node.tombstone_retention_s); },
       [](o& x, const json& v) { x.node.tombstone_retention_s = u32(v); }));
 

@@ -3,23 +3,23 @@
 
 namespace clasp::federation {
 
-std::optional<change_seq_t> revision_tracker::watermark(const std::string& router_id) const {
+std::optional<sync_mark> revision_tracker::watermark(const std::string& router_id) const {
   auto it = marks_.find(router_id);
   if (it == marks_.end()) return std::nullopt;
   return it->second;
 }
 
-void revision_tracker::record_sync(const std::string& router_id, change_seq_t seq) {
-  marks_[router_id] = seq;
-  if (track_) changed_[router_id] = seq;
+void revision_tracker::record_sync(const std::string& router_id, sync_mark mark) {
+  marks_[router_id] = mark;
+  if (track_) changed_[router_id] = mark;
 }
 
-void revision_tracker::restore(std::map<std::string, change_seq_t> saved) {
+void revision_tracker::restore(std::map<std::string, sync_mark> saved) {
   marks_ = std::move(saved);
 }
 
-std::map<std::string, change_seq_t> revision_tracker::take_changed() {
-  std::map<std::string, change_seq_t> out;
+std::map<std::string, sync_mark> revision_tracker::take_changed() {
+  std::map<std::string, sync_mark> out;
   out.swap(changed_);
   return out;
 }

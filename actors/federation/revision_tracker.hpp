@@ -16,24 +16,25 @@
 namespace clasp::federation {
 
 using router::change_seq_t;
+using router::sync_mark;
 
 class revision_tracker {
  public:
-  // The peer's change seq we last completed a sync up to, if we ever did.
-  std::optional<change_seq_t> watermark(const std::string& router_id) const;
+  // How far we last completed a sync from the peer, if we ever did.
+  std::optional<sync_mark> watermark(const std::string& router_id) const;
 
-  // The peer said SyncComplete(since_revision = seq).
-  void record_sync(const std::string& router_id, change_seq_t seq);
+  // The peer said SyncComplete(since_revision = mark.seq) from incarnation mark.incarnation.
+  void record_sync(const std::string& router_id, sync_mark mark);
 
   // Loads watermarks a previous run saved; they are not "changed".
-  void restore(std::map<std::string, change_seq_t> saved);
+  void restore(std::map<std::string, sync_mark> saved);
 
   // While tracking, record_sync also remembers the peer as changed, so the
   // persistence batch carries only what moved.
   void track_changes(bool on) { track_ = on; }
-  std::map<std::string, change_seq_t> take_changed();
+  std::map<std::string, sync_mark> take_changed();
 
-  const std::map<std::string, change_seq_t>& watermarks() const { return marks_; }
+  const std::map<std::string, sync_mark>& watermarks() const { return marks_; }
 
   // --- Revision vectors ---------------------------------------------------
 
@@ -49,8 +50,8 @@ class revision_tracker {
                                 const record_lookup& ours);
 
  private:
-  std::map<std::string, change_seq_t> marks_;  // router id -> its seq we last synced to
-  std::map<std::string, change_seq_t> changed_;
+  std::map<std::string, sync_mark> marks_;  // router id -> how far we synced from it
+  std::map<std::string, sync_mark> changed_;
   bool track_ = false;
 };
 

@@ -34,7 +34,21 @@ set_outcome param_store::check_local(const msg::set& set, std::string_view write
       return out;
     }
   }
+  if (rec && rec->revision >= max_revision) {
+    out.error = error_code::bad_request;
+    out.error_text = "revision space of '" + set.address + "' exhausted (2^53)";
+    return out;
+  }
   return out;  // unlocking an unlocked param is harmless: nothing to refuse
+}
+
+void param_store::raise_revision_floor(revision_t floor) {
+  floor_ = std::min(std::max(floor_, floor), max_revision);
+}
+
+revision_t param_store::next_revision(const std::string& address) const {
+  const param_record* rec = find(address);
+  return rec ? rec->revision + 1 : floor_;
 }
 
 set_outcome param_store::apply_local(const msg::set& set, std::string_view writer,
@@ -55,7 +69,7 @@ set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, st
   if (inserted || rec.tombstone) ++live_;
   rec.tombstone = false;
   rec.val = std::forward<Set>(set).val;
-  rec.revision += 1;
+  rec.revision = inserted ? floor_ : rec.revision + 1;
   if (!(last_writer_ == writer)) last_writer_ = writer;
   rec.writer.share(last_writer_);
   rec.timestamp_us = now_us;
@@ -107,6 +121,7 @@ bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::ui
 const param_record* param_store::apply_remote(const std::string& address, value&& val,
                                               revision_t revision, std::string_view writer,
                                               bool tombstone, std::uint64_t timestamp_us) {
+  if (revision > max_revision) return nullptr;  // no router of ours numbers that high
   auto [it, inserted] = params_.try_emplace(address);
   param_record& rec = it->second;
   if (!inserted && revision <= rec.revision) return nullptr;
@@ -125,6 +140,7 @@ const param_record* param_store::apply_remote(const std::string& address, value&
   rec.timestamp_us = timestamp_us;
   rec.seq = ++seq_;
   note_changed(it->first, rec);
+  if (tombstone) note_tombstone(it->first, rec);
   // Replicas never expire on their own: the owner decides and sends a tombstone.
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
@@ -135,7 +151,7 @@ const param_record* param_store::apply_remote(const std::string& address, value&
 revision_t param_store::renumber_above(const std::string& address, revision_t seen,
                                        std::uint64_t now_us) {
   auto& rec = params_[address];
-  rec.revision = seen + 1;
+  rec.revision = std::min(seen + 1, max_revision);
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
   note_changed(address, rec);
@@ -152,12 +168,28 @@ std::optional<revision_t> param_store::remove(const std::string& address, std::u
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
   note_changed(it->first, rec);
+  note_tombstone(it->first, rec);
   locks_.erase(address);
   if (rec.expires_at_us != 0) --ttl_armed_;
   rec.expires_at_us = 0;
   rec.sliding_ttl_s = 0;
   --live_;
   return rec.revision;
+}
+
+void param_store::erase_record(std::unordered_map<std::string, param_record>::iterator it) {
+  if (track_) erased_.push_back(it->first);  // a pending change entry finds it gone
+  params_.erase(it);
+}
+
+std::vector<std::string> param_store::take_erased() {
+  std::vector<std::string> out;
+  out.swap(erased_);
+  return out;
+}
+
+void param_store::note_tombstone(const std::string& address, const param_record& rec) {
+  tombstone_queue_.push_back({address, rec.seq, rec.timestamp_us});
 }
 
 void param_store::note_changed(const std::string& address, param_record& rec) {
@@ -182,6 +214,7 @@ void param_store::restore(const std::string& address, param_record rec) {
   (void)inserted;
   const auto& r = it->second;
   if (!r.tombstone) ++live_;
+  if (r.tombstone) note_tombstone(it->first, r);  // restored by seq: the queue stays in order
   if (r.expires_at_us != 0) ++ttl_armed_;
   if (r.seq > seq_) seq_ = r.seq;
 }
@@ -237,15 +270,21 @@ void param_store::for_each_matching(
   }
 }
 
-void param_store::purge_tombstones_before(change_seq_t horizon_seq) {
-  for (auto it = params_.begin(); it != params_.end();) {
-    if (it->second.tombstone && it->second.seq < horizon_seq) {
-      if (it->second.seq > tombstone_horizon_) tombstone_horizon_ = it->second.seq;
-      it = params_.erase(it);
-    } else {
-      ++it;
+bool param_store::purge_tombstones(std::uint64_t cutoff_us, std::size_t max_count) {
+  for (std::size_t n = 0; n < max_count && !tombstone_queue_.empty(); ++n) {
+    const tombstone_note& note = tombstone_queue_.front();
+    if (note.made_us > cutoff_us) return false;  // the rest are younger
+    auto it = params_.find(note.address);
+    // Revived or removed again since: a later note (or none) speaks for it.
+    if (it != params_.end() && it->second.tombstone && it->second.seq == note.seq) {
+      tombstone_horizon_ = std::max(tombstone_horizon_, note.seq);
+      // Never hand out a purged revision again (a replica may still hold its tombstone).
+      raise_revision_floor(it->second.revision + 1);
+      erase_record(it);
     }
+    tombstone_queue_.pop_front();
   }
+  return !tombstone_queue_.empty() && tombstone_queue_.front().made_us <= cutoff_us;
 }
 
 }  // namespace clasp::router

@@ -3,7 +3,9 @@
 // one instance and is the only one to touch it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +22,20 @@ namespace clasp::router {
 // table (set, remote apply, expiry) gets the next one; peers sync "everything
 // changed since N" with it, so a resync costs what changed, not the whole table.
 using change_seq_t = std::uint64_t;
+
+// How far we synced from a peer: its change seq at the end of the last sync,
+// and the incarnation (a random id per process start) that numbered it. A seq
+// means nothing to another incarnation of that peer, so a mismatch asks for
+// everything; 0 = unknown (a peer that does not send one).
+struct sync_mark {
+  change_seq_t seq = 0;
+  std::uint64_t incarnation = 0;
+  bool operator==(const sync_mark& o) const { return seq == o.seq && incarnation == o.incarnation; }
+};
+
+// Revisions stay below 2^53: @clasp-to/core reads them into a JS Number, and
+// above that a conditional SET echoing one would fail.
+constexpr revision_t max_revision = (revision_t{1} << 53) - 1;
 
 struct param_record {
   value val;
@@ -66,6 +82,15 @@ class param_store {
   // renumbered above `seen`, so every replica takes it. Returns the new revision.
   revision_t renumber_above(const std::string& address, revision_t seen, std::uint64_t now_us);
 
+  // The first revision this store assigns to an address it holds no record of
+  // (see docs/architecture.md, "Revisions"): the router sets it to its
+  // incarnation start in microseconds, so an owner that restarted without its
+  // state still numbers above what replicas kept. Only ever raised.
+  void raise_revision_floor(revision_t floor);
+  revision_t revision_floor() const { return floor_; }
+  // The revision a local write to `address` would get now.
+  revision_t next_revision(const std::string& address) const;
+
   // Removes a param as its owner (TTL expiry): leaves a tombstone with the next revision.
   // Returns the tombstone's revision, or nothing if the address held no live param.
   std::optional<revision_t> remove(const std::string& address, std::uint64_t now_us);
@@ -86,17 +111,29 @@ class param_store {
   void for_each_matching(std::string_view pattern, change_seq_t since, bool include_tombstones,
                          const std::function<void(const std::string&, const param_record&)>& f) const;
 
-  // Drops tombstones older than `horizon_seq` (bounded memory); records the horizon.
-  void purge_tombstones_before(change_seq_t horizon_seq);
+  // Drops at most `max_count` tombstones made at or before `cutoff_us` (the
+  // retention has passed), oldest first, so one call holds the caller's lock
+  // for a bounded time. Records the highest purged seq as the horizon (a peer
+  // synced from below it may have missed a removal) and raises the revision
+  // floor above each purged revision. Returns true while more are due.
+  bool purge_tombstones(std::uint64_t cutoff_us, std::size_t max_count);
+  // Tombstones waiting for their retention to pass (and notes of revived ones, skipped when due).
+  std::size_t queued_tombstones() const { return tombstone_queue_.size(); }
 
   // Persistence support: what changed since the last take (addresses, each
   // once), and bulk restore of what a previous run saved.
   void track_changes(bool on) { track_ = on; }
   std::vector<std::string> take_changed();
+  // Addresses whose record was dropped (purged tombstones) since the last
+  // take; the database deletes them. Taken before take_changed(): an address
+  // dropped and written again appears in both, and the write must win.
+  std::vector<std::string> take_erased();
   void restore(const std::string& address, param_record rec);
   // Change sequence numbers continue from here (never go back).
   void start_sequence_at(change_seq_t seq);
-  void restore_tombstone_horizon(change_seq_t h) { tombstone_horizon_ = h; }
+  void restore_tombstone_horizon(change_seq_t h) {
+    tombstone_horizon_ = std::max(tombstone_horizon_, h);
+  }
 
   change_seq_t current_seq() const { return seq_; }
   change_seq_t tombstone_horizon() const { return tombstone_horizon_; }
@@ -118,7 +155,19 @@ class param_store {
   std::size_t live_ = 0;
   std::size_t ttl_armed_ = 0;  // how many records carry an expiry (skip scans when 0)
   void note_changed(const std::string& address, param_record& rec);
+  void note_tombstone(const std::string& address, const param_record& rec);
+  void erase_record(std::unordered_map<std::string, param_record>::iterator it);
+  std::vector<std::string> erased_;
   bool track_ = false;
+  revision_t floor_ = 1;
+  // Tombstones in the order they were made (so also by seq), for purging the
+  // oldest without a scan of the table. An entry whose record changed since is skipped.
+  struct tombstone_note {
+    std::string address;
+    change_seq_t seq = 0;
+    std::uint64_t made_us = 0;
+  };
+  std::deque<tombstone_note> tombstone_queue_;
   std::vector<std::string> changed_;  // each address once (param_record::unsaved)
 };
 

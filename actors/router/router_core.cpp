@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "actors/federation/sync_limits.hpp"
 #include "messages/address.hpp"
 
 namespace clasp::router {
@@ -61,15 +63,28 @@ router_core::router_core(router_config config)
   // Change sequence numbers start at the wall clock in microseconds, so a
   // router that restarted without its state still numbers every change above
   // any watermark a peer kept from its previous run.
-  params_.start_sequence_at(now_us());
+  const std::uint64_t start = now_us();
+  params_.start_sequence_at(start);
+  // Incarnation floor: a new address's first revision is this run's start in
+  // microseconds, so after a restart without state an owner's next write still
+  // outnumbers what replicas kept (unless one address took more than one write
+  // per microsecond on average). 2026 is about 1.8e15, far below 2^53 (year 2255).
+  params_.raise_revision_floor(std::max<std::uint64_t>(1, start));
+  incarnation_ = config_.incarnation;
+  if (incarnation_ == 0) {
+    std::random_device rd;
+    while (incarnation_ == 0) incarnation_ = (std::uint64_t{rd()} << 32) ^ rd();
+  }
 }
 
 void router_core::restore(std::vector<std::pair<std::string, param_record>> params,
-                          std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
-                          change_seq_t tombstone_horizon) {
+                          std::map<std::string, sync_mark> watermarks, change_seq_t change_seq,
+                          change_seq_t tombstone_horizon, revision_t revision_floor) {
   for (auto& [address, rec] : params) params_.restore(address, std::move(rec));
   params_.start_sequence_at(change_seq);
   params_.restore_tombstone_horizon(tombstone_horizon);
+  // Purged revisions of earlier runs stay unused even if this clock is behind theirs.
+  params_.raise_revision_floor(revision_floor);
   sync_marks_.restore(std::move(watermarks));
 }
 
@@ -80,7 +95,7 @@ std::vector<std::pair<std::string, param_record>> router_core::take_changed_para
   return out;
 }
 
-std::map<std::string, change_seq_t> router_core::take_changed_watermarks() {
+std::map<std::string, sync_mark> router_core::take_changed_watermarks() {
   return sync_marks_.take_changed();
 }
 
@@ -117,6 +132,7 @@ void router_core::detach(session_id_t id) {
     closed_frames_dropped_ += st.frames_dropped;
   }
   subs_.remove_session(id);
+  pending_syncs_.erase(id);
   params_.release_locks(it->second.name);
   fail_forwards_via(id, "link to the owner closed before it answered");
   // Writes this session was waiting for are simply dropped (nobody to tell).
@@ -204,6 +220,11 @@ void router_core::handle(session_id_t from, const message& m, codec::qos q) {
   auto* s = find(from);
   if (!s) return;
   ++counters_.messages_in[static_cast<std::uint8_t>(m.type())];
+  if (auto fs = std::get_if<msg::federation_sync>(&m.body)) {
+    // Limits before rights, for every op and every kind of session.
+    if (auto why = federation::sync_limit_violation(*fs))
+      return send_error(s->id, error_code::bad_request, *why);
+  }
   dispatch(*s, m, q);
 }
 
@@ -463,8 +484,7 @@ void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q)
           return;
         }
         // Revisions continue past a tombstone, so predict from any record.
-        const param_record* rec = params_.find(set->address);
-        expected[set->address] = (rec ? rec->revision : 0) + 1;
+        expected[set->address] = params_.next_revision(set->address);
       } else {
         if (set->revision && *set->revision != it->second) {
           send_error(s.id, error_code::bad_request,
@@ -536,6 +556,11 @@ void router_core::on_announce(session_info& s, const msg::announce& m, codec::qo
   }
   for (const auto& def : m.signals) announced_[def.address] = def;
   if (wants_reply(q)) send_frame(s, make_frame(msg::ack{}));
+}
+
+bool router_core::purge_tombstones(std::uint64_t now, std::size_t max_count) {
+  if (now < config_.tombstone_retention_us) return false;
+  return params_.purge_tombstones(now - config_.tombstone_retention_us, max_count);
 }
 
 void router_core::expire_due(std::uint64_t now) {

@@ -11,8 +11,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/federation/revision_tracker.hpp"
@@ -37,6 +39,11 @@ struct router_config {
   std::string server_name = "clasp-federation";
   std::size_t max_subscriptions = 1000;
   std::uint64_t write_forward_timeout_us = 5000000;  // owner must answer a forwarded write within this
+  // Removals are remembered this long (so a peer away for less still learns
+  // them in an incremental sync), then purged.
+  std::uint64_t tombstone_retention_us = 86400ull * 1000000;
+  // This run's id in sync watermarks (0 = pick a random one). Unit tests fix it.
+  std::uint64_t incarnation = 0;
 };
 
 // Indexed by the CLASP message type byte (messages/messages.hpp, message_type).
@@ -104,7 +111,13 @@ class router_core {
   // Large answers are paced: parts go out while the link's outbound queue is
   // short, the rest on later pump_syncs() calls, so a million params neither
   // overflow the queue nor stall the link's other traffic.
-  void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since);
+  // `their_incarnation` is the incarnation the requester's watermark came
+  // from (if it said): another one than ours, a watermark beyond our seq, or
+  // one from before purged tombstones gets everything. Flagged "complete" when
+  // the watermark is this run's (so we hold everything we ever told it, minus
+  // what we removed), and the requester also drops what we no longer have.
+  void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since,
+                 std::optional<std::uint64_t> their_incarnation = std::nullopt);
   // Sends more of the pending paced answers (sync answers and subscription
   // snapshots); true while some remain.
   bool pump_syncs();
@@ -113,6 +126,9 @@ class router_core {
   // Timers.
   void expire_due(std::uint64_t now_us);
   void fail_stale_forwards(std::uint64_t now_us);
+  // Purges up to `max_count` tombstones older than the retention; true while
+  // more are due (the caller releases its lock between slices).
+  bool purge_tombstones(std::uint64_t now_us, std::size_t max_count);
 
   // Called when a link reports SyncComplete (for its PeerState machine).
   std::function<void(session_id_t, const msg::federation_sync&)> on_sync_complete;
@@ -131,20 +147,24 @@ class router_core {
   // Persistence: load what a previous run saved; report what changed since the
   // last call (params with their current record, and sync watermarks).
   void restore(std::vector<std::pair<std::string, param_record>> params,
-               std::map<std::string, change_seq_t> watermarks, change_seq_t change_seq,
-               change_seq_t tombstone_horizon);
+               std::map<std::string, sync_mark> watermarks, change_seq_t change_seq,
+               change_seq_t tombstone_horizon, revision_t revision_floor = 0);
   void track_changes(bool on) { params_.track_changes(on); sync_marks_.track_changes(on); }
   std::vector<std::pair<std::string, param_record>> take_changed_params();
-  std::map<std::string, change_seq_t> take_changed_watermarks();
+  std::map<std::string, sync_mark> take_changed_watermarks();
+  // Addresses dropped from the table (purged tombstones, forgotten replicas); take before the
+  // params.
+  std::vector<std::string> take_erased() { return params_.take_erased(); }
 
   const param_store& params() const { return params_; }
+  std::uint64_t incarnation() const { return incarnation_; }
   const router_counters& counters() const { return counters_; }
   std::size_t session_count() const { return sessions_.size(); }
   // Attached sessions by session_role (index = role). Walks the sessions: for stats only.
   per_role_counts sessions_by_role() const;
   outbound_totals outbound() const;  // walks the sessions: for stats only
   std::size_t subscription_count() const { return subs_.total(); }
-  std::map<std::string, change_seq_t> watermarks() const { return sync_marks_.watermarks(); }
+  std::map<std::string, sync_mark> watermarks() const { return sync_marks_.watermarks(); }
 
  private:
   struct session_info {
@@ -180,7 +200,20 @@ class router_core {
     transport::frame_ptr trailer;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::uint64_t bytes_sent = 0;
+    bool complete = false;  // a full answer from a router sure to hold everything (see send_sync)
   };
+  // Our RequestSyncs on one link still waiting for their SyncComplete: what a
+  // complete answer did not contain is what the owner no longer has.
+  struct pending_sync {
+    int outstanding = 0;
+    change_seq_t mark = 0;                      // our seq when the first of them went out
+    std::unordered_set<std::string> confirmed;  // answered entries we already held (not re-applied)
+  };
+  void note_confirmed(session_id_t link, const std::string& address);
+  // Removes (as tombstones) replica entries under `patterns` owned behind
+  // `link` that a complete answer did not contain.
+  void drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns);
+  bool leads_to_owner(const session_info& link, const std::string& address) const;
   bool pump_job(sync_job& job);
 
   // handle() without counting the message as received (inner BUNDLE messages).
@@ -236,6 +269,8 @@ class router_core {
   federation::revision_tracker sync_marks_;  // router id -> its seq we last synced to
   std::map<std::string, signal_definition> announced_;
   std::vector<sync_job> sync_jobs_;
+  std::unordered_map<session_id_t, pending_sync> pending_syncs_;
+  std::uint64_t incarnation_ = 0;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
   std::uint64_t closed_frames_coalesced_ = 0;  // by connections no longer attached

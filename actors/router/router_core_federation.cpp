@@ -13,12 +13,41 @@ namespace clasp::router {
 
 using federation::owner_kind;
 
+namespace {
+// Sync bookkeeping between our routers rides in the revision entries of
+// RequestSync and SyncComplete (unused there otherwise); the keys are not
+// addresses, so nothing else can mistake them. Peers that do not send them
+// get the rules for an unknown incarnation.
+constexpr const char* incarnation_key =
+    "incarnation";  // RequestSync: the watermark's; SyncComplete: ours
+constexpr const char* complete_key = "complete";  // SyncComplete: a complete full answer
+
+std::optional<std::uint64_t> sync_field(const msg::federation_sync& m, std::string_view key) {
+  for (const auto& [name, v] : m.revisions)
+    if (name == key) return v;
+  return std::nullopt;
+}
+}  // namespace
+
+bool router_core::leads_to_owner(const session_info& link, const std::string& address) const {
+  auto owner = routing_->owner_of(address);
+  return (owner.kind == owner_kind::remote && owner.ns->via == link.id) ||
+         (owner.kind == owner_kind::none && link.role == session_role::upstream);
+}
+
+void router_core::note_confirmed(session_id_t link, const std::string& address) {
+  if (pending_syncs_.empty()) return;
+  auto it = pending_syncs_.find(link);
+  if (it != pending_syncs_.end()) it->second.confirmed.insert(address);
+}
+
 revision_t router_core::apply_replica_set(session_info& link, msg::set& m, std::uint64_t now) {
   const bool tomb = is_tombstone_set(m);
   const param_record* rec =
       params_.apply_remote(m.address, std::move(m.val), *m.revision, link.link_router, tomb, now);
   if (!rec) {
     ++counters_.remote_stale;  // not newer than what we hold: duplicates and reordering are harmless
+    note_confirmed(link.id, m.address);
     const param_record* held = params_.find(m.address);
     return held ? held->revision : *m.revision;
   }
@@ -206,6 +235,7 @@ void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
       fan_out_param(p.address, *params_.find(p.address), link.id);
     } else {
       ++counters_.remote_stale;
+      note_confirmed(link.id, p.address);
     }
   }
 }
@@ -226,11 +256,18 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
           return;
         }
       }
-      send_sync(link.id, m.patterns, m.since_revision.value_or(0));
+      send_sync(link.id, m.patterns, m.since_revision.value_or(0), sync_field(m, incarnation_key));
       return;
     }
     case federation_op::sync_complete: {
-      if (m.since_revision) sync_marks_.record_sync(link.link_router, *m.since_revision);
+      if (m.since_revision)
+        sync_marks_.record_sync(link.link_router,
+                                {*m.since_revision, sync_field(m, incarnation_key).value_or(0)});
+      if (sync_field(m, complete_key).value_or(0) != 0)
+        drop_missing_after_full_sync(link, m.patterns);
+      if (auto it = pending_syncs_.find(link.id);
+          it != pending_syncs_.end() && --it->second.outstanding <= 0)
+        pending_syncs_.erase(it);
       if (on_sync_complete) on_sync_complete(link.id, m);
       return;
     }
@@ -246,12 +283,7 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
 }
 
 void router_core::on_revision_vector(session_info& link, const msg::federation_sync& m) {
-  if (m.revisions.size() > federation::max_revision_entries) {
-    send_error(link.id, error_code::bad_request,
-               "revision vector too large: " + std::to_string(m.revisions.size()) + " entries (limit " +
-                   std::to_string(federation::max_revision_entries) + ")");
-    return;
-  }
+  // The count limits were checked in handle(), before anything else.
   const auto* view = routing_->link(link.id);
   if (!view) return;
   auto behind = federation::revision_tracker::newer_than(
@@ -276,19 +308,60 @@ void router_core::request_sync(session_id_t link_id, const std::vector<std::stri
   msg::federation_sync req;
   req.op = federation_op::request_sync;
   req.patterns = patterns;
-  req.since_revision = full ? 0 : sync_marks_.watermark(link->link_router);
+  if (auto mark = sync_marks_.watermark(link->link_router)) {
+    // `full`: everything under the patterns, whatever the watermark says; the
+    // incarnation still tells the answer whether it may be flagged complete.
+    req.since_revision = full ? 0 : mark->seq;
+    if (mark->incarnation != 0) req.revisions.emplace_back(incarnation_key, mark->incarnation);
+  } else if (full) {
+    req.since_revision = 0;
+  }
   req.origin = config_.router_id;
+  auto& pending = pending_syncs_[link_id];
+  if (pending.outstanding++ == 0) pending.mark = params_.current_seq();
   send_frame(*link, make_frame(req, codec::qos::confirm));
 }
 
+void router_core::drop_missing_after_full_sync(session_info& link,
+                                               const std::vector<std::string>& patterns) {
+  auto it = pending_syncs_.find(link.id);
+  if (it == pending_syncs_.end()) return;  // not an answer to us: we cannot tell what it contained
+  const pending_sync& pending = it->second;
+  // Entries changed since the request went out came from the answer or from
+  // live updates; older ones the answer did not confirm are gone at the owner.
+  std::vector<std::string> gone;
+  for (const auto& pattern : patterns) {
+    if (!acceptable_pattern(pattern)) continue;
+    params_.for_each_matching(
+        pattern, 0, false, [&](const std::string& a, const param_record& rec) {
+          if (rec.seq <= pending.mark && !pending.confirmed.count(a) && leads_to_owner(link, a))
+            gone.push_back(a);
+        });
+  }
+  const auto now = now_us();
+  for (const auto& address : gone) {
+    // A tombstone one above the value (what the owner's purged one was), so
+    // our own replicas drop it too; purged here after the retention as well.
+    if (!params_.remove(address, now)) continue;
+    fan_out_tombstone(address, *params_.find(address), link.id);
+  }
+}
+
 void router_core::send_sync(session_id_t link_id, const std::vector<std::string>& patterns,
-                            change_seq_t since) {
+                            change_seq_t since, std::optional<std::uint64_t> their_incarnation) {
   auto* link = find(link_id);
   if (!link) return;
-  // A watermark from a future we never reached means we restarted and lost
-  // state: the requester gets everything we have.
-  if (since > params_.current_seq() || since < params_.tombstone_horizon()) since = 0;
+  // A watermark another run of ours issued (or, from a peer that does not say,
+  // one from a future we never reached) means nothing to this run; one from
+  // before purged tombstones may have missed removals: everything goes.
+  const bool same_run = their_incarnation && *their_incarnation == incarnation_;
+  if ((their_incarnation && !same_run) || since > params_.current_seq() ||
+      since < params_.tombstone_horizon())
+    since = 0;
   sync_job job;
+  // Not after a restart of ours, even with persistence: a crash may have cost
+  // us the last updates the requester holds, which must not be dropped there.
+  job.complete = since == 0 && same_run;
   job.link = link_id;
   job.patterns = patterns;
   job.complete_at = params_.current_seq();
@@ -366,6 +439,8 @@ bool router_core::pump_job(sync_job& job) {
   done.patterns = job.patterns;
   done.since_revision = job.complete_at;
   done.origin = config_.router_id;
+  done.revisions.emplace_back(incarnation_key, incarnation_);
+  if (job.complete) done.revisions.emplace_back(complete_key, 1);
   send(make_frame(done));
   counters_.sync_answer_bytes += job.bytes_sent;
   counters_.sync_answer_seconds.observe(

@@ -10,6 +10,7 @@
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
 #include "actors/federation/route_wire.hpp"
+#include "actors/federation/sync_limits.hpp"
 #include "actors/router/router_core.hpp"
 
 namespace clasp::actors {
@@ -209,6 +210,14 @@ void process_frames(session_self self, std::shared_ptr<transport::frame_batch> b
       continue;
     }
     if (st.current == phase::peer) {
+      if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body)) {
+        // Limits before rights: an oversized message is a bad request from anyone.
+        if (auto why = federation::sync_limit_violation(*fs)) {
+          flush_ops(self, ops);
+          send_error_direct(self, error_code::bad_request, *why);
+          continue;
+        }
+      }
       if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
           fs && fs->op == federation_op::declare_namespaces) {
         flush_ops(self, ops);
@@ -223,15 +232,10 @@ void process_frames(session_self self, std::shared_ptr<transport::frame_batch> b
       }
       if (st.peer_router.empty() && !f.msg.is<msg::ping>()) {
         // Nothing but pings is meaningful from a peer before its declaration.
-        if (auto early = std::get_if<msg::federation_sync>(&f.msg.body)) {
+        if (f.msg.is<msg::federation_sync>()) {
           flush_ops(self, ops);
-          if (early->op == federation_op::revision_vector && early->revisions.size() > 10000)
-            send_error_direct(self, error_code::bad_request,
-                              "revision vector too large: " + std::to_string(early->revisions.size()) +
-                                  " entries (limit 10000)");
-          else
-            send_error_direct(self, error_code::federation_refused,
-                              "FEDERATION_SYNC before DeclareNamespaces was accepted");
+          send_error_direct(self, error_code::federation_refused,
+                            "FEDERATION_SYNC before DeclareNamespaces was accepted");
           continue;
         }
       }

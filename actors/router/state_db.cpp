@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS params(
 CREATE INDEX IF NOT EXISTS params_tombstones_by_seq ON params(seq) WHERE tombstone = 1;
 CREATE TABLE IF NOT EXISTS watermarks(
   router_id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL
+  seq INTEGER NOT NULL,
+  incarnation INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS peer_namespaces(
   router_id TEXT NOT NULL,
@@ -101,7 +102,8 @@ std::string open_failure(sqlite3* db, int rc) {
 state_db::state_db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 state_db::~state_db() {
-  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_})
+  for (auto* s :
+       {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
     sqlite3_finalize(s);
   sqlite3_close_v2(db_);
 }
@@ -209,8 +211,15 @@ std::unique_ptr<state_db> state_db::open(const std::string& path, std::string& e
     error = "cannot create the schema: " + why;
     return nullptr;
   }
+  if (found == 1 &&
+      !db->exec("ALTER TABLE watermarks ADD COLUMN incarnation INTEGER NOT NULL DEFAULT 0", &why)) {
+    // 1 -> 2: watermarks without an incarnation read as "unknown" (0).
+    db->exec("ROLLBACK", nullptr);
+    error = "cannot migrate the schema from version 1: " + why;
+    return nullptr;
+  }
   if (found < schema_version) {
-    // Version 1 is the first; later versions migrate here, step by step.
+    // Later versions migrate above, step by step.
     std::string set_version = "DELETE FROM schema_version; INSERT INTO schema_version VALUES(" +
                               std::to_string(schema_version) + ")";
     if (!db->exec(set_version.c_str(), &why)) {
@@ -250,6 +259,7 @@ std::unique_ptr<state_db> state_db::open(const std::string& path, std::string& e
         if (key == "change_seq") db->change_seq_ = from_db(sqlite3_column_int64(s.stmt, 1));
         if (key == "tombstone_horizon")
           db->tombstone_horizon_ = from_db(sqlite3_column_int64(s.stmt, 1));
+        if (key == "revision_floor") db->revision_floor_ = from_db(sqlite3_column_int64(s.stmt, 1));
       }
     }
   }
@@ -265,11 +275,13 @@ bool state_db::prepare_statements(std::string& error) {
       {&put_param_,
        "INSERT OR REPLACE INTO params(address, value, revision, writer, timestamp_us, seq, "
        "tombstone, expires_at_us, sliding_ttl_s) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
-      {&put_watermark_, "INSERT OR REPLACE INTO watermarks(router_id, seq) VALUES(?1, ?2)"},
+      {&put_watermark_,
+       "INSERT OR REPLACE INTO watermarks(router_id, seq, incarnation) VALUES(?1, ?2, ?3)"},
       {&clear_namespaces_, "DELETE FROM peer_namespaces WHERE router_id = ?1"},
       {&put_namespace_,
        "INSERT INTO peer_namespaces(router_id, position, pattern) VALUES(?1, ?2, ?3)"},
       {&put_meta_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"},
+      {&delete_param_, "DELETE FROM params WHERE address = ?1"},
   };
   for (const auto& s : all) {
     if (sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.stmt, nullptr) !=
@@ -309,6 +321,8 @@ persisted_state state_db::load(std::string* error) {
       out.change_seq = from_db(sqlite3_column_int64(s, 1));
     else if (key == "tombstone_horizon")
       out.tombstone_horizon = from_db(sqlite3_column_int64(s, 1));
+    else if (key == "revision_floor")
+      out.revision_floor = from_db(sqlite3_column_int64(s, 1));
   });
   // By change sequence, so replaying the rows rebuilds the store's order.
   query(
@@ -329,8 +343,9 @@ persisted_state state_db::load(std::string* error) {
         rec.sliding_ttl_s = static_cast<std::uint32_t>(sqlite3_column_int64(s, 8));
         out.params.emplace_back(column_text(s, 0), std::move(rec));
       });
-  query("SELECT router_id, seq FROM watermarks", [&](sqlite3_stmt* s) {
-    out.watermarks[column_text(s, 0)] = from_db(sqlite3_column_int64(s, 1));
+  query("SELECT router_id, seq, incarnation FROM watermarks", [&](sqlite3_stmt* s) {
+    out.watermarks[column_text(s, 0)] = {from_db(sqlite3_column_int64(s, 1)),
+                                         from_db(sqlite3_column_int64(s, 2))};
   });
   query("SELECT router_id, pattern FROM peer_namespaces ORDER BY router_id, position",
         [&](sqlite3_stmt* s) {
@@ -360,8 +375,9 @@ void state_db::stage_param(const std::string& address, const param_record& rec) 
   slot = rec;
 }
 
-void state_db::stage_watermark(const std::string& router_id, change_seq_t seq) {
-  staged_watermarks_[router_id] = seq;
+void state_db::stage_watermark(const std::string& router_id, change_seq_t seq,
+                               std::uint64_t incarnation) {
+  staged_watermarks_[router_id] = {seq, incarnation};
 }
 
 void state_db::stage_peer_namespaces(const std::string& router_id,
@@ -369,8 +385,20 @@ void state_db::stage_peer_namespaces(const std::string& router_id,
   staged_namespaces_[router_id] = patterns;
 }
 
+void state_db::stage_erase(const std::string& address) {
+  staged_params_.erase(address);
+  staged_erases_.push_back(address);
+}
+
+void state_db::stage_purge_marks(change_seq_t tombstone_horizon, revision_t revision_floor) {
+  staged_horizon_ = std::max(staged_horizon_, tombstone_horizon);
+  staged_floor_ = std::max(staged_floor_, revision_floor);
+}
+
 std::size_t state_db::staged() const {
-  return staged_params_.size() + staged_watermarks_.size() + staged_namespaces_.size();
+  return staged_params_.size() + staged_watermarks_.size() + staged_namespaces_.size() +
+         staged_erases_.size() + (staged_horizon_ > tombstone_horizon_ ? 1 : 0) +
+         (staged_floor_ > revision_floor_ ? 1 : 0);
 }
 
 bool state_db::write_staged(std::string& error) {
@@ -382,6 +410,18 @@ bool state_db::write_staged(std::string& error) {
     return false;
   };
 
+  for (const auto& address : staged_erases_) {
+    bind_text(delete_param_, 1, address);
+    if (!step(delete_param_, "cannot delete a purged param")) return false;
+  }
+  auto put_meta = [&](const char* key, std::uint64_t v) {
+    sqlite3_bind_text(put_meta_, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(put_meta_, 2, to_db(v));
+    return step(put_meta_, "cannot write the state marks");
+  };
+  if (staged_horizon_ > tombstone_horizon_ && !put_meta("tombstone_horizon", staged_horizon_))
+    return false;
+  if (staged_floor_ > revision_floor_ && !put_meta("revision_floor", staged_floor_)) return false;
   change_seq_t max_seq = change_seq_;
   for (const auto& [address, rec] : staged_params_) {
     encode_value(rec.val, encode_buf_);
@@ -403,9 +443,10 @@ bool state_db::write_staged(std::string& error) {
     if (!step(put_param_, "cannot write a param")) return false;
     max_seq = std::max(max_seq, rec.seq);
   }
-  for (const auto& [router_id, seq] : staged_watermarks_) {
+  for (const auto& [router_id, mark] : staged_watermarks_) {
     bind_text(put_watermark_, 1, router_id);
-    sqlite3_bind_int64(put_watermark_, 2, to_db(seq));
+    sqlite3_bind_int64(put_watermark_, 2, to_db(mark.seq));
+    sqlite3_bind_int64(put_watermark_, 3, to_db(mark.incarnation));
     if (!step(put_watermark_, "cannot write a watermark")) return false;
   }
   for (const auto& [router_id, patterns] : staged_namespaces_) {
@@ -436,7 +477,8 @@ bool state_db::commit(std::string* error) {
   bool ok = exec("BEGIN IMMEDIATE", &why) && write_staged(why) && exec("COMMIT", &why);
   // Statements hold bound pointers into the staged maps; drop them before
   // those maps change.
-  for (auto* s : {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_})
+  for (auto* s :
+       {put_param_, put_watermark_, clear_namespaces_, put_namespace_, put_meta_, delete_param_})
     sqlite3_clear_bindings(s);
   if (!ok) {
     if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK", nullptr);
@@ -447,7 +489,20 @@ bool state_db::commit(std::string* error) {
   staged_params_.clear();
   staged_watermarks_.clear();
   staged_namespaces_.clear();
+  staged_erases_.clear();
+  tombstone_horizon_ = std::max(tombstone_horizon_, staged_horizon_);
+  revision_floor_ = std::max(revision_floor_, staged_floor_);
   return true;
+}
+
+bool state_db::sync_to_disk(std::string* error) {
+  int log_frames = 0;
+  int checkpointed = 0;
+  int rc =
+      sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
+  if (rc == SQLITE_OK) return true;
+  if (error) *error = describe_error("cannot checkpoint");
+  return false;
 }
 
 bool state_db::purge_tombstones_before(change_seq_t horizon, std::string* error) {

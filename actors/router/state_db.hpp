@@ -22,15 +22,16 @@ struct persisted_state {
   std::string router_id;                 // empty if never saved
   change_seq_t change_seq = 0;           // highest change sequence written
   change_seq_t tombstone_horizon = 0;    // highest purged tombstone seq
+  revision_t revision_floor = 0;  // first revision for a new address, at least (purges raise it)
   std::vector<std::pair<std::string, param_record>> params;  // live params and tombstones, by seq
-  std::map<std::string, change_seq_t> watermarks;            // peer router id -> its seq we synced to
+  std::map<std::string, sync_mark> watermarks;               // peer router id -> how far we synced
   std::map<std::string, std::vector<std::string>> peer_namespaces;  // peers' declared namespaces
 };
 
 class state_db {
  public:
   // The schema this build writes; a file with a newer one is refused.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;  // 2: watermarks carry the peer's incarnation
 
   // Opens or creates the database (WAL, synchronous=NORMAL) and checks every
   // page (PRAGMA quick_check). Returns nullptr and sets `error` on failure
@@ -54,11 +55,22 @@ class state_db {
   // key twice keeps only the latest. Lock holders are never persisted: locks
   // die with the sessions that took them.
   void stage_param(const std::string& address, const param_record& rec);
-  void stage_watermark(const std::string& router_id, change_seq_t seq);
+  void stage_watermark(const std::string& router_id, change_seq_t seq,
+                       std::uint64_t incarnation = 0);
   void stage_peer_namespaces(const std::string& router_id, const std::vector<std::string>& patterns);
+  // The row goes (a purged tombstone): deleted before the staged params are
+  // written, so an address dropped and written again keeps its new row.
+  void stage_erase(const std::string& address);
+  // Raised only; written with the next commit.
+  void stage_purge_marks(change_seq_t tombstone_horizon, revision_t revision_floor);
 
   // False on SQLite error; the staged changes are then kept for a retry.
+  // A commit survives a crash of this process at once (it is in the OS), and
+  // power loss once sync_to_disk() ran after it.
   bool commit(std::string* error = nullptr);
+  // Checkpoints the WAL into the database file; SQLite fsyncs the WAL first and
+  // the database after, so everything committed before is on disk.
+  bool sync_to_disk(std::string* error = nullptr);
   std::size_t staged() const;
   // Params left out of commits because their value cannot be encoded in one
   // CLASP payload (larger than 64 KiB); they cannot arrive over the wire.
@@ -85,10 +97,15 @@ class state_db {
   sqlite3_stmt* clear_namespaces_ = nullptr;
   sqlite3_stmt* put_namespace_ = nullptr;
   sqlite3_stmt* put_meta_ = nullptr;
+  sqlite3_stmt* delete_param_ = nullptr;
 
   std::unordered_map<std::string, param_record> staged_params_;
-  std::map<std::string, change_seq_t> staged_watermarks_;
+  std::map<std::string, sync_mark> staged_watermarks_;
   std::map<std::string, std::vector<std::string>> staged_namespaces_;
+  std::vector<std::string> staged_erases_;
+  change_seq_t staged_horizon_ = 0;
+  revision_t staged_floor_ = 0;
+  revision_t revision_floor_ = 0;  // as stored
   change_seq_t change_seq_ = 0;  // as stored; commit only raises it
   change_seq_t tombstone_horizon_ = 0;
   std::size_t skipped_rows_ = 0;

@@ -18,6 +18,10 @@ namespace clasp::actors {
 namespace {
 
 constexpr auto tick_interval = std::chrono::milliseconds(200);
+// Up to 100 x 1,000 tombstones purged per tick (500,000 removals a second);
+// one slice holds the store lock for well under a millisecond.
+constexpr std::size_t purge_slice = 1000;
+constexpr int max_purge_slices_per_tick = 100;
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
@@ -40,11 +44,15 @@ void schedule_pump(store_self self) {
 void persist_changes(store_self self) {
   auto& st = self->state;
   if (!st.persistence) return;
+  auto erased = st.core->take_erased();
   auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
       st.core->take_changed_params());
   auto watermarks = st.core->take_changed_watermarks();
-  if (params->empty() && watermarks.empty()) return;
-  self->send(st.persistence, persist_batch{std::move(params), std::move(watermarks)});
+  if (params->empty() && watermarks.empty() && erased.empty()) return;
+  const auto& store = st.core->params();
+  self->send(st.persistence,
+             persist_batch{std::move(params), std::move(watermarks), std::move(erased),
+                           store.tombstone_horizon(), store.revision_floor()});
 }
 
 state_store_actor::behavior_type store_behavior(store_self self, router::router_config config,
@@ -60,7 +68,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
   self->attach_functor([gate](const caf::error&) { gate->close(); });
   if (saved)
     self->state.core->restore(std::move(saved->params), std::move(saved->watermarks),
-                              saved->change_seq, saved->tombstone_horizon);
+                              saved->change_seq, saved->tombstone_horizon, saved->revision_floor);
   self->state.persistence = std::move(persistence);
   if (self->state.persistence) {
     self->state.core->track_changes(true);
@@ -120,10 +128,18 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
         schedule_pump(self);
       },
       [=](tick_atom) {
-        auto lock = self->state.gate->lock();
         auto now = router::router_core::clock_now_us();
-        self->state.core->expire_due(now);
-        self->state.core->fail_stale_forwards(now);
+        {
+          auto lock = self->state.gate->lock();
+          self->state.core->expire_due(now);
+          self->state.core->fail_stale_forwards(now);
+        }
+        // Expired tombstones go in slices, the lock released between them, so
+        // the socket threads never wait for more than one slice.
+        for (int slice = 0; slice < max_purge_slices_per_tick; ++slice) {
+          auto lock = self->state.gate->lock();
+          if (!self->state.core->purge_tombstones(now, purge_slice)) break;
+        }
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
       [=](persist_atom) {

@@ -34,5 +34,6 @@ inline std::uint64_t now_ns() {
 int run_fill(const scenario_args& a);
 int run_verify(const scenario_args& a);
 int run_fanout(const scenario_args& a);
+int run_churn(const scenario_args& a);
 
 }  // namespace bench

@@ -12,15 +12,20 @@ namespace bench {
 namespace {
 [[noreturn]] void usage(const char* why) {
   if (why) std::fprintf(stderr, "clasp_scenario: %s\n", why);
-  std::fprintf(stderr,
-               "usage: clasp_scenario fill   --url ws://H:P [--prefix /site-a/p/] [--count N] [--first 0]\n"
-               "                             [--stride 1] [--value 1] [--batch 256] [--confirm-every 4096]\n"
-               "                             [--window 65536] [--timeout 300]\n"
-               "       clasp_scenario verify --url ws://H:P [--prefix ..] [--count N] [--first 0] [--stride 1]\n"
-               "                             --equals V [--timeout 60] [--interval-ms 20]\n"
-               "       clasp_scenario fanout --url ws://H:P [--subs 1000] [--updates 2000] [--keys 10]\n"
-               "                             [--batch 10] [--rate 0 (updates/s, 0 = unpaced)] [--timeout 60]\n"
-               "                             [--drain 3]\n");
+  std::fprintf(
+      stderr,
+      "usage: clasp_scenario fill   --url ws://H:P [--prefix /site-a/p/] [--count N] [--first 0]\n"
+      "                             [--stride 1] [--value 1] [--batch 256] [--confirm-every 4096]\n"
+      "                             [--window 65536] [--timeout 300]\n"
+      "       clasp_scenario verify --url ws://H:P [--prefix ..] [--count N] [--first 0] [--stride "
+      "1]\n"
+      "                             --equals V [--timeout 60] [--interval-ms 20]\n"
+      "       clasp_scenario fanout --url ws://H:P [--subs 1000] [--updates 2000] [--keys 10]\n"
+      "                             [--batch 10] [--rate 0 (updates/s, 0 = unpaced)] [--timeout "
+      "60]\n"
+      "                             [--drain 3]\n"
+      "       clasp_scenario churn  --url ws://H:P [--rate 20000 (new params/s)] [--duration 60]\n"
+      "                             [--ttl 1] [--prefix /churn/]\n");
   std::exit(why ? 2 : 0);
 }
 }  // namespace
@@ -62,6 +67,7 @@ int main(int argc, char** argv) {
     if (a.mode == "fill") return bench::run_fill(a);
     if (a.mode == "verify") return bench::run_verify(a);
     if (a.mode == "fanout") return bench::run_fanout(a);
+    if (a.mode == "churn") return bench::run_churn(a);
   } catch (const std::exception& e) {
     std::printf("{\"mode\":\"%s\",\"ok\":false,\"error\":\"%s\"}\n", a.mode.c_str(), e.what());
     return 1;

@@ -296,17 +296,106 @@ TEST(ParamStore, ForEachMatchingFiltersBySinceAndTombstones) {
   EXPECT_EQ(matching(store, "/m/a", 3, true), std::set<std::string>{"/m/a"});
 }
 
-TEST(ParamStore, PurgeDropsOldTombstonesAndRecordsTheHorizon) {
+TEST(ParamStore, PurgeDropsTombstonesPastTheCutoffAndRecordsTheHorizon) {
   param_store store;
   store.apply_local(make_set("/a", 1), "s1", 0);  // seq 1
   store.apply_local(make_set("/b", 1), "s1", 0);  // seq 2
-  store.remove("/a", 0);                          // seq 3
-  store.remove("/b", 0);                          // seq 4
-  store.purge_tombstones_before(4);
+  store.remove("/a", 10 * sec);                   // seq 3, revision 2
+  store.remove("/b", 20 * sec);                   // seq 4
+  EXPECT_FALSE(store.purge_tombstones(15 * sec, 100)) << "nothing else is due at 15 s";
   EXPECT_EQ(store.find("/a"), nullptr);
   ASSERT_NE(store.find("/b"), nullptr);
+  EXPECT_TRUE(store.find("/b")->tombstone);
   EXPECT_EQ(store.tombstone_horizon(), 3u);
   EXPECT_EQ(store.size(), 1u);
+  EXPECT_GE(store.revision_floor(), 3u) << "a purged revision must never be handed out again";
+  EXPECT_EQ(store.apply_local(make_set("/a", 5), "s1", 30 * sec).revision, store.revision_floor());
+}
+
+TEST(ParamStore, PurgeWorksInSlicesOfTheGivenSize) {
+  param_store store;
+  for (int i = 0; i < 25; ++i) {
+    const std::string a = "/t/" + std::to_string(i);
+    store.apply_local(make_set(a, i), "s1", 0);
+    store.remove(a, 1 * sec);
+  }
+  EXPECT_TRUE(store.purge_tombstones(5 * sec, 10)) << "more are due after the first slice";
+  EXPECT_EQ(store.size(), 15u);
+  EXPECT_TRUE(store.purge_tombstones(5 * sec, 10));
+  EXPECT_EQ(store.size(), 5u);
+  EXPECT_FALSE(store.purge_tombstones(5 * sec, 10)) << "the last slice empties the queue";
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.queued_tombstones(), 0u);
+}
+
+TEST(ParamStore, PurgeKeepsAParamWrittenAgainAfterItsRemoval) {
+  param_store store;
+  store.apply_local(make_set("/a", 1), "s1", 0);
+  store.remove("/a", 1 * sec);
+  store.apply_local(make_set("/a", 2), "s1", 2 * sec);  // alive again
+  store.remove("/b", 2 * sec);                          // no such param: no tombstone
+  EXPECT_FALSE(store.purge_tombstones(100 * sec, 100));
+  ASSERT_NE(store.find_live("/a"), nullptr);
+  EXPECT_EQ(store.find_live("/a")->val, value(2));
+  // Removed again later: the new tombstone waits for its own retention.
+  store.remove("/a", 200 * sec);
+  EXPECT_FALSE(store.purge_tombstones(150 * sec, 100));
+  ASSERT_NE(store.find("/a"), nullptr);
+  EXPECT_FALSE(store.purge_tombstones(250 * sec, 100));
+  EXPECT_EQ(store.find("/a"), nullptr);
+}
+
+TEST(ParamStore, ReplicaTombstonesArePurgedToo) {
+  param_store store;
+  store.apply_remote(remote("/a/x", 1, 5), false, 0);
+  store.apply_remote("/a/x", value{}, 6, "leaf-a", true, 3 * sec);
+  EXPECT_FALSE(store.purge_tombstones(4 * sec, 100));
+  EXPECT_EQ(store.find("/a/x"), nullptr);
+  EXPECT_TRUE(store.apply_remote(remote("/a/x", 2, 1), false, 0))
+      << "once forgotten, any revision is news (the owner's next one is above its floor anyway)";
+}
+
+TEST(ParamStore, PurgedAddressesAreReportedForPersistence) {
+  param_store store;
+  store.track_changes(true);
+  store.apply_local(make_set("/a", 1), "s1", 0);
+  store.apply_remote(remote("/r", 1, 5), false, 0);
+  store.apply_remote("/r", value{}, 6, "leaf-a", true, 1 * sec);
+  store.remove("/a", 1 * sec);
+  store.purge_tombstones(2 * sec, 100);
+  EXPECT_EQ(store.find("/r"), nullptr);
+  EXPECT_EQ(store.live_count(), 0u);
+  EXPECT_EQ(store.take_erased(), (std::vector<std::string>{"/r", "/a"}));
+  EXPECT_TRUE(store.take_erased().empty());
+  for (const auto& a : store.take_changed())
+    EXPECT_EQ(store.find(a), nullptr) << a << " has nothing left to save";
+}
+
+TEST(ParamStore, NewAddressesStartAtTheRevisionFloor) {
+  param_store store;
+  const revision_t floor = 1'764'000'000'000'000;  // an incarnation start in microseconds
+  store.raise_revision_floor(floor);
+  EXPECT_EQ(store.next_revision("/new"), floor);
+  EXPECT_EQ(store.apply_local(make_set("/new", 1), "s1", 0).revision, floor);
+  EXPECT_EQ(store.apply_local(make_set("/new", 2), "s1", 0).revision, floor + 1);
+  // Known records keep counting from what they hold, whatever the floor.
+  store.apply_remote(remote("/known", 1, 12), false, 0);
+  EXPECT_EQ(store.apply_local(make_set("/known", 2), "s1", 0).revision, 13u);
+  store.raise_revision_floor(5);  // never lowered
+  EXPECT_EQ(store.revision_floor(), floor);
+}
+
+TEST(ParamStore, RevisionsStayBelowTwoToThe53) {
+  param_store store;
+  store.raise_revision_floor(revision_t{1} << 60);
+  EXPECT_EQ(store.revision_floor(), max_revision);
+  EXPECT_FALSE(store.apply_remote(remote("/big", 1, max_revision + 1), false, 0))
+      << "a replica never takes a revision a JS client cannot read";
+  EXPECT_EQ(store.find("/big"), nullptr);
+  EXPECT_EQ(store.apply_local(make_set("/a", 1), "s1", 0).revision, max_revision);
+  auto out = store.apply_local(make_set("/a", 2), "s1", 0);
+  EXPECT_EQ(out.error, error_code::bad_request) << "the revision space of /a is used up";
+  EXPECT_EQ(store.find("/a")->revision, max_revision);
 }
 
 }  // namespace

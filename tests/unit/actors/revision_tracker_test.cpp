@@ -23,38 +23,39 @@ param_record record(revision_t rev, std::int64_t v, bool tombstone = false) {
 TEST(RevisionTracker, KnowsNoWatermarkBeforeTheFirstSync) {
   revision_tracker t;
   EXPECT_FALSE(t.watermark("site-a").has_value());
-  t.record_sync("site-a", 42);
+  t.record_sync("site-a", {42, 7});
   ASSERT_TRUE(t.watermark("site-a").has_value());
-  EXPECT_EQ(*t.watermark("site-a"), 42u);
+  EXPECT_EQ(t.watermark("site-a")->seq, 42u);
+  EXPECT_EQ(t.watermark("site-a")->incarnation, 7u) << "a watermark names the run that issued it";
   EXPECT_FALSE(t.watermark("site-b").has_value());
 }
 
 TEST(RevisionTracker, LaterSyncReplacesTheWatermark) {
   revision_tracker t;
-  t.record_sync("hub", 10);
-  t.record_sync("hub", 7);  // the peer restarted: its sequence went back, we follow it
-  EXPECT_EQ(*t.watermark("hub"), 7u);
+  t.record_sync("hub", {10, 1});
+  t.record_sync("hub", {7, 2});  // the peer restarted: another run, its own sequence
+  EXPECT_EQ(*t.watermark("hub"), (sync_mark{7, 2}));
 }
 
 TEST(RevisionTracker, ReportsChangedWatermarksOnlyWhileTracking) {
   revision_tracker t;
-  t.record_sync("site-a", 1);
+  t.record_sync("site-a", {1, 1});
   EXPECT_TRUE(t.take_changed().empty());
   t.track_changes(true);
-  t.record_sync("site-a", 5);
-  t.record_sync("site-b", 9);
-  t.record_sync("site-a", 6);
+  t.record_sync("site-a", {5, 1});
+  t.record_sync("site-b", {9, 3});
+  t.record_sync("site-a", {6, 1});
   auto changed = t.take_changed();
-  EXPECT_EQ(changed, (std::map<std::string, change_seq_t>{{"site-a", 6}, {"site-b", 9}}));
+  EXPECT_EQ(changed, (std::map<std::string, sync_mark>{{"site-a", {6, 1}}, {"site-b", {9, 3}}}));
   EXPECT_TRUE(t.take_changed().empty()) << "taking empties the set";
 }
 
 TEST(RevisionTracker, RestoredWatermarksAreKnownButNotChanged) {
   revision_tracker t;
   t.track_changes(true);
-  t.restore({{"site-a", 100}, {"hub", 200}});
-  EXPECT_EQ(*t.watermark("site-a"), 100u);
-  EXPECT_EQ(*t.watermark("hub"), 200u);
+  t.restore({{"site-a", {100, 4}}, {"hub", {200, 0}}});
+  EXPECT_EQ(*t.watermark("site-a"), (sync_mark{100, 4}));
+  EXPECT_EQ(t.watermark("hub")->seq, 200u);
   EXPECT_EQ(t.watermarks().size(), 2u);
   EXPECT_TRUE(t.take_changed().empty()) << "what came from disk need not be written back";
 }

@@ -34,7 +34,7 @@ TEST_F(RouterCoreClient, SetIsAppliedAckedAndFannedOutOncePerSession) {
   ASSERT_EQ(sets.size(), 1u) << "a session with three matching subscriptions gets the SET once";
   EXPECT_EQ(sets[0].address, "/a/x");
   EXPECT_EQ(sets[0].val, value(42));
-  EXPECT_EQ(sets[0].revision, std::optional<revision_t>(1));
+  EXPECT_EQ(sets[0].revision, std::optional<revision_t>(first_rev()));
   EXPECT_EQ(sub.frames()[0].cls, transport::send_class::param);
   EXPECT_EQ(sub.frames()[0].coalesce_key, "/a/x");
   EXPECT_TRUE(other.frames().empty());
@@ -42,13 +42,13 @@ TEST_F(RouterCoreClient, SetIsAppliedAckedAndFannedOutOncePerSession) {
   auto acks = conn(1).all<msg::ack>();
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(acks[0].address, std::optional<std::string>("/a/x"));
-  EXPECT_EQ(acks[0].revision, std::optional<revision_t>(1));
+  EXPECT_EQ(acks[0].revision, std::optional<revision_t>(first_rev()));
   EXPECT_TRUE(conn(1).all<msg::set>().empty()) << "an unsubscribed writer gets no copy";
   EXPECT_EQ(core_.counters().sets_applied, 1u);
 
   send(1, set("/a/x", 43));
-  EXPECT_EQ(sub.all<msg::set>().back().revision, std::optional<revision_t>(2));
-  EXPECT_EQ(conn(1).all<msg::ack>().back().revision, std::optional<revision_t>(2));
+  EXPECT_EQ(sub.all<msg::set>().back().revision, std::optional<revision_t>(first_rev() + 1));
+  EXPECT_EQ(conn(1).all<msg::ack>().back().revision, std::optional<revision_t>(first_rev() + 1));
 }
 
 TEST_F(RouterCoreClient, WriterGetsItsOwnSetWhenSubscribed) {
@@ -87,7 +87,7 @@ TEST_F(RouterCoreClient, RevisionConflictGets400AndNoFanOut) {
   EXPECT_EQ(e.code, error_code::bad_request);
   EXPECT_EQ(e.address, std::optional<std::string>("/a/x"));
   EXPECT_TRUE(sub.frames().empty());
-  send(1, set("/a/x", 2, revision_t{1}));
+  send(1, set("/a/x", 2, first_rev()));
   EXPECT_EQ(sub.all<msg::set>().size(), 1u);
 }
 
@@ -131,8 +131,8 @@ TEST_F(RouterCoreClient, SubscribeSendsASnapshotOfMatchingParamsThenAnAck) {
   std::map<std::string, std::pair<value, revision_t>> got;
   for (const auto& p : snaps[0].params) got[p.address] = {p.val, p.revision};
   EXPECT_EQ(got.size(), 2u);
-  EXPECT_EQ(got["/m/a"], std::make_pair(value(1), revision_t{1}));
-  EXPECT_EQ(got["/m/b"], std::make_pair(value(3), revision_t{2}));
+  EXPECT_EQ(got["/m/a"], std::make_pair(value(1), first_rev()));
+  EXPECT_EQ(got["/m/b"], std::make_pair(value(3), first_rev() + 1));
   auto acks = sub.all<msg::ack>();
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(acks[0].correlation_id, std::optional<std::uint32_t>(9));
@@ -259,7 +259,7 @@ TEST_F(RouterCoreClient, GetAnswersWithASnapshotOr201) {
   ASSERT_EQ(snaps[0].params.size(), 1u);
   EXPECT_EQ(snaps[0].params[0].address, "/g");
   EXPECT_EQ(snaps[0].params[0].val, value("hello"));
-  EXPECT_EQ(snaps[0].params[0].revision, 1u);
+  EXPECT_EQ(snaps[0].params[0].revision, first_rev());
 
   c.clear();
   send(1, msg::get{"/missing"});
@@ -291,12 +291,12 @@ TEST_F(RouterCoreClient, BundleAppliesEverythingWithOneAck) {
   sub.clear();
   msg::bundle b;
   b.messages.push_back(set("/x", 1));
-  b.messages.push_back(set("/x", 2, revision_t{1}));
+  b.messages.push_back(set("/x", 2, first_rev()));
   b.messages.push_back(set("/y", 3));
   b.messages.push_back(event("/e", 4));
   send(1, b);
   EXPECT_EQ(core_.params().find("/x")->val, value(2));
-  EXPECT_EQ(core_.params().find("/x")->revision, 2u);
+  EXPECT_EQ(core_.params().find("/x")->revision, first_rev() + 1);
   EXPECT_EQ(core_.params().find("/y")->val, value(3));
   EXPECT_EQ(c.all<msg::ack>().size(), 1u) << "a bundle yields one ACK, not one per SET";
   EXPECT_TRUE(c.all<msg::error>().empty());

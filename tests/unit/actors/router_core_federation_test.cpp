@@ -368,7 +368,7 @@ TEST_F(RouterCoreFederation, SyncCompleteRecordsTheWatermarkUsedByTheNextRequest
   done.since_revision = 42;
   send(link_a, done, codec::qos::fire);
   EXPECT_EQ(completed, std::vector<router::session_id_t>{link_a});
-  EXPECT_EQ(core_.watermarks().at("leaf-a"), 42u);
+  EXPECT_EQ(core_.watermarks().at("leaf-a").seq, 42u);
 
   core_.request_sync(link_a, {"/a/**"});
   auto reqs = conn(link_a).all<msg::federation_sync>();
@@ -431,11 +431,11 @@ TEST_F(RouterCoreOwningHub, WriteRequestFromALinkIntoOurNamespaceIsAppliedAndNum
   send(link_a, set("/hub/x", 1, revision_t{0}), codec::qos::confirm);
   const auto* rec = core_.params().find_live("/hub/x");
   ASSERT_NE(rec, nullptr);
-  EXPECT_EQ(rec->revision, 1u);
+  EXPECT_EQ(rec->revision, first_rev());
   EXPECT_EQ(rec->writer, "leaf-a");
   auto acks = conn(link_a).all<msg::ack>();
   ASSERT_EQ(acks.size(), 1u);
-  EXPECT_EQ(acks[0].revision, std::optional<revision_t>(1));
+  EXPECT_EQ(acks[0].revision, std::optional<revision_t>(first_rev()));
   // The writer's side also needs the owner's numbered update.
   EXPECT_EQ(conn(link_a).all<msg::set>().size(), 1u);
   EXPECT_EQ(conn(link_b).all<msg::set>().size(), 1u);
@@ -468,7 +468,7 @@ TEST_F(RouterCoreLeaf, OwnWritesAreAppliedAndSentUpstreamRemoteOnesForwarded) {
   ASSERT_NE(core_.params().find_live("/a/x"), nullptr);
   auto up = conn(upstream).all<msg::set>();
   ASSERT_EQ(up.size(), 1u);
-  EXPECT_EQ(up[0].revision, std::optional<revision_t>(1));
+  EXPECT_EQ(up[0].revision, std::optional<revision_t>(first_rev()));
   EXPECT_EQ(conn(client).all<msg::ack>().size(), 1u);
 
   clear_all();
@@ -495,11 +495,11 @@ TEST_F(RouterCoreLeaf, FromUpstreamRemoteUpdatesAreReplicasAndOwnAddressesAreWri
   clear_all();
   send(upstream, set("/a/y", 6), codec::qos::confirm);  // a write forwarded by the hub
   ASSERT_NE(core_.params().find_live("/a/y"), nullptr);
-  EXPECT_EQ(core_.params().find("/a/y")->revision, 1u);
+  EXPECT_EQ(core_.params().find("/a/y")->revision, first_rev());
   EXPECT_EQ(conn(client).all<msg::set>().size(), 1u);
   auto acks = conn(upstream).all<msg::ack>();
   ASSERT_EQ(acks.size(), 1u);
-  EXPECT_EQ(acks[0].revision, std::optional<revision_t>(1));
+  EXPECT_EQ(acks[0].revision, std::optional<revision_t>(first_rev()));
   EXPECT_EQ(conn(upstream).all<msg::set>().size(), 1u) << "the hub gets the numbered update";
 }
 

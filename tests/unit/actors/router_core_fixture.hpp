@@ -65,6 +65,10 @@ class router_core_test : public ::testing::Test {
     return p;
   }
 
+  // The revision a router gives an address it holds no record of: its
+  // incarnation floor (the start of this run in microseconds).
+  revision_t first_rev() const { return core_.params().revision_floor(); }
+
   // The one error a session received; fails the test if there is not exactly one.
   static msg::error only_error(const fake_connection& c) {
     auto errors = c.all<msg::error>();

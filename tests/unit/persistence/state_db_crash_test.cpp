@@ -64,7 +64,7 @@ TEST(StateDbCrash, CommittedDataSurvivesAProcessThatExitsWithoutClosing) {
     ASSERT_EQ(s.params[i].first, "/crash/" + std::to_string(i));
     ASSERT_EQ(s.params[i].second.val, value(static_cast<double>(i) * 0.5));
   }
-  EXPECT_EQ(s.watermarks.at("hub-1"), 77u);
+  EXPECT_EQ(s.watermarks.at("hub-1").seq, 77u);
   EXPECT_EQ(s.peer_namespaces.at("leaf-x"), std::vector<std::string>{"/x/**"});
 
   // And the recovered file keeps working.

@@ -251,6 +251,32 @@ TEST(StateDbFailure, NewerSchemaIsRefusedAndLeftUntouched) {
   EXPECT_EQ(db->load().router_id, "from-the-future");
 }
 
+TEST(StateDbFailure, VersionOneFileIsMigratedAndItsWatermarksKept) {
+  temp_dir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir.file("state.db");
+  {
+    std::string error;
+    auto db = state_db::open(path, error);
+    ASSERT_NE(db, nullptr) << error;
+    db->stage_watermark("hub", 77, 5);
+    ASSERT_TRUE(db->commit());
+  }
+  // What version 1 wrote: watermarks without an incarnation.
+  raw_exec(path,
+           "ALTER TABLE watermarks DROP COLUMN incarnation; UPDATE schema_version SET version = 1");
+  std::string error;
+  auto db = state_db::open(path, error);
+  ASSERT_NE(db, nullptr) << error;
+  auto s = db->load();
+  ASSERT_EQ(s.watermarks.count("hub"), 1u);
+  EXPECT_EQ(s.watermarks.at("hub"), (sync_mark{77, 0}))
+      << "an old watermark reads as from an unknown run";
+  db->stage_watermark("hub", 80, 9);
+  ASSERT_TRUE(db->commit());
+  EXPECT_EQ(db->load().watermarks.at("hub"), (sync_mark{80, 9}));
+}
+
 TEST(StateDbFailure, FailedCommitKeepsTheBatchForARetry) {
   temp_dir dir;
   ASSERT_TRUE(dir.ok());
@@ -276,7 +302,7 @@ TEST(StateDbFailure, FailedCommitKeepsTheBatchForARetry) {
   EXPECT_EQ(db->staged(), 0u);
   auto s = db->load();
   EXPECT_EQ(s.params.size(), 1u);
-  EXPECT_EQ(s.watermarks.at("hub"), 3u);
+  EXPECT_EQ(s.watermarks.at("hub").seq, 3u);
   EXPECT_EQ(s.peer_namespaces.at("leaf"), std::vector<std::string>{"/x/**"});
   EXPECT_EQ(s.change_seq, 1u);
 }

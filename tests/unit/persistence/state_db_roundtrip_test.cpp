@@ -229,14 +229,15 @@ TEST(StateDb, WatermarksRoundTripAndTheLatestWins) {
     db->stage_watermark("leaf-2", std::numeric_limits<change_seq_t>::max());
     EXPECT_EQ(db->staged(), 2u);
     ASSERT_TRUE(db->commit());
-    db->stage_watermark("leaf-3", 5);
+    db->stage_watermark("leaf-3", 5, 0xfeedfacecafebeefULL);
     ASSERT_TRUE(db->commit());
   }
   auto db = open_ok(dir.file("state.db"));
   ASSERT_NE(db, nullptr);
   auto s = db->load();
-  std::map<std::string, change_seq_t> want{
-      {"hub-1", 42}, {"leaf-2", std::numeric_limits<change_seq_t>::max()}, {"leaf-3", 5}};
+  std::map<std::string, sync_mark> want{{"hub-1", {42, 0}},
+                                        {"leaf-2", {std::numeric_limits<change_seq_t>::max(), 0}},
+                                        {"leaf-3", {5, 0xfeedfacecafebeefULL}}};
   EXPECT_EQ(s.watermarks, want);
 }
 
@@ -346,6 +347,62 @@ TEST(StateDb, ValueTooLargeForOnePayloadIsLeftOutAndCounted) {
   EXPECT_EQ(got.count("/huge"), 0u);
   ASSERT_EQ(got.count("/fine"), 1u);
   EXPECT_EQ(got["/fine"].val, value(std::string(60000, 'y')));
+}
+
+}  // namespace
+}  // namespace clasp::router
+
+namespace clasp::router {
+namespace {
+
+TEST(StateDb, StagedErasesDeleteRowsBeforeStagedWritesAndMarksOnlyRise) {
+  temp_dir dir;
+  ASSERT_TRUE(dir.ok());
+  auto db = open_ok(dir.file("state.db"));
+  ASSERT_NE(db, nullptr);
+  db->stage_param("/gone", make_record(1, 1));
+  db->stage_param("/back", make_record(1, 2));
+  db->stage_param("/kept", make_record(1, 3));
+  ASSERT_TRUE(db->commit());
+
+  db->stage_erase("/gone");
+  db->stage_erase("/back");
+  db->stage_param("/back", make_record(2, 7));  // purged, then written again in the same batch
+  db->stage_param("/late", make_record(1, 8));
+  db->stage_erase("/late");  // written, then purged before the commit
+  db->stage_purge_marks(6, 1'000'000);
+  ASSERT_TRUE(db->commit());
+  db->stage_purge_marks(2, 5);  // lower marks never replace higher ones
+  ASSERT_TRUE(db->commit());
+  db.reset();
+
+  db = open_ok(dir.file("state.db"));
+  ASSERT_NE(db, nullptr);
+  auto s = db->load();
+  auto got = by_address(s);
+  EXPECT_EQ(got.count("/gone"), 0u);
+  EXPECT_EQ(got.count("/late"), 0u);
+  ASSERT_EQ(got.count("/back"), 1u);
+  EXPECT_EQ(got["/back"].val, value(2));
+  EXPECT_EQ(got.count("/kept"), 1u);
+  EXPECT_EQ(s.tombstone_horizon, 6u);
+  EXPECT_EQ(s.revision_floor, 1'000'000u);
+}
+
+TEST(StateDb, SyncToDiskCheckpointsTheLog) {
+  temp_dir dir;
+  ASSERT_TRUE(dir.ok());
+  auto db = open_ok(dir.file("state.db"));
+  ASSERT_NE(db, nullptr);
+  for (int i = 0; i < 500; ++i) db->stage_param("/p/" + std::to_string(i), make_record(i, i + 1));
+  ASSERT_TRUE(db->commit());
+  const auto wal = dir.file("state.db-wal");
+  ASSERT_TRUE(std::filesystem::exists(wal));
+  const auto db_size_before = std::filesystem::file_size(dir.file("state.db"));
+  std::string error;
+  ASSERT_TRUE(db->sync_to_disk(&error)) << error;
+  EXPECT_GT(std::filesystem::file_size(dir.file("state.db")), db_size_before)
+      << "the checkpoint did not move the committed pages into the database file";
 }
 
 }  // namespace
