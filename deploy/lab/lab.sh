@@ -376,7 +376,16 @@ stop_router() { # NAME: SIGTERM, bounded wait, then SIGKILL
     echo "lab: $name (pid $pid) ignored SIGTERM for 10s; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi
+  # An exiting process loses its cmdline before it is gone: wait for the exit.
+  waited=0
+  while process_running "$pid" && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
   rm -f "$LAB_DIR/$name/router.pid"
+}
+
+process_running() { # PID: exists and is not a zombie
+  local state
+  state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
 }
 
 cmd_down_loaded() {
