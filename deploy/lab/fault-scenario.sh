@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The network-fault scenario over a namespace lab (hub + 2 leaves, each site in
-# its own network namespace): converge; then, where tc netem exists, delay and
-# loss on the links while writing; then partition site-a from the hub, write on
-# both sides, check the partition really cut it off, heal, and check every
-# write reached every site. Prints the figures. Always removes its namespaces.
+# The network-fault scenario over a namespace lab, each site in its own network
+# namespace. Default: hub + 2 leaves; partition site-a from the hub, write on
+# both sides, check the partition really cut site-a off, heal, and check every
+# write reached every site. --mesh ring: sites a, b, c in a ring; partition
+# a <-> c, and writes at a and c must reach each other around the ring through
+# b while the link is cut, then everything converges after the heal. Where tc
+# netem exists, delay and loss on the other links come first. Prints the
+# figures. Always removes its namespaces.
 #
-#   deploy/lab/fault-scenario.sh [--clasp PATH] [--writes N]
+#   deploy/lab/fault-scenario.sh [--mesh ring] [--clasp PATH] [--writes N]
 # Exit: 0 converged, 1 a check failed, 77 skipped (no network namespaces here;
 # the reason is printed on a line starting "SKIP:").
 set -euo pipefail
@@ -15,8 +18,10 @@ source "$LAB_SCRIPTS/netns.sh"
 
 CLASP_ARGS=()
 WRITES=20
+RING=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --mesh) [ "${2:-}" = ring ] || { echo "fault-scenario: --mesh takes ring" >&2; exit 2; }; RING=1; shift 2 ;;
     --clasp) CLASP_ARGS=(--clasp "${2:?--clasp needs a path}"); shift 2 ;;
     --writes) WRITES="${2:?--writes needs a number}"; shift 2 ;;
     *) echo "fault-scenario: unknown option '$1'" >&2; exit 2 ;;
@@ -30,6 +35,7 @@ fi
 
 LAB="$(mktemp -d)/lab"
 lab() { "$LAB_SCRIPTS/lab.sh" "$@"; }
+site_names() { awk '{ print $1 }' "$LAB/sites"; }
 cleanup() {
   [ -f "$LAB/lab.env" ] && lab down --dir "$LAB" >/dev/null 2>&1
   rm -rf "$(dirname "$LAB")"
@@ -82,42 +88,66 @@ wait_link() { # SITE PEER active|down
   done
 }
 
-lab up --sites 2 --netns --dir "$LAB" "${CLASP_ARGS[@]}" >/dev/null
+if [ $RING = 1 ]; then
+  lab up --sites 3 --mesh ring --netns --dir "$LAB" "${CLASP_ARGS[@]}" >/dev/null
+  # The link to cut (site-c dialled site-a: the dialling end notices silence
+  # first), and the way around it.
+  cut_a=site-c cut_b=site-a other=site-b
+  slow=(site-a site-b) lossy=(site-b site-c)
+else
+  lab up --sites 2 --netns --dir "$LAB" "${CLASP_ARGS[@]}" >/dev/null
+  cut_a=site-a cut_b=hub other=site-b
+  slow=(hub site-a) lossy=(hub site-b)
+fi
 lab verify --dir "$LAB"
 stamp=$(( (RANDOM << 15 | RANDOM) * 1000 ))
 
 if netns_have_netem; then
-  lab fault hub site-a delay 80 --dir "$LAB"
-  lab fault hub site-b loss 10 --dir "$LAB"
+  lab fault "${slow[@]}" delay 80 --dir "$LAB"
+  lab fault "${lossy[@]}" loss 10 --dir "$LAB"
   faults=$((faults + 2))
   write_series site-a slow "$WRITES" "$stamp"
   write_series site-b lossy "$WRITES" "$stamp"
   expect_series site-b site-a slow "$WRITES" "$stamp" || true
   expect_series site-a site-b lossy "$WRITES" "$stamp" || true
-  lab fault hub site-a heal --dir "$LAB" >/dev/null
-  lab fault hub site-b heal --dir "$LAB" >/dev/null
+  lab fault "${slow[@]}" heal --dir "$LAB" >/dev/null
+  lab fault "${lossy[@]}" heal --dir "$LAB" >/dev/null
 else
   echo "fault-scenario: tc netem is not available here (the kernel has no sch_netem): delay and loss steps skipped, partition runs"
 fi
 
-lab fault hub site-a partition --dir "$LAB"
+lab fault "$cut_a" "$cut_b" partition --dir "$LAB"
 faults=$((faults + 1))
 partitioned_at=$SECONDS
-wait_link site-a hub down
-echo "fault-scenario: site-a saw its hub link leave Active $((SECONDS - partitioned_at))s after the partition"
+wait_link "$cut_a" "$cut_b" down
+echo "fault-scenario: $cut_a saw its link to $cut_b leave Active $((SECONDS - partitioned_at))s after the partition"
 write_series site-a during "$WRITES" "$stamp"
-write_series site-b during "$WRITES" "$stamp"
-# The partition is real: nothing site-a wrote behind it has reached site-b.
-if got="$(lab client site-b get /site-a/during/1 --timeout 2 --dir "$LAB" 2>/dev/null)"; then
-  fail "site-b read /site-a/during/1 = $got through the partition"
+write_series "$other" during "$WRITES" "$stamp"
+if [ $RING = 1 ]; then
+  write_series site-c during "$WRITES" "$stamp"
+  # Around the ring: site-c gets site-a's writes through site-b, and back.
+  routed_at=$SECONDS
+  expect_series site-c site-a during "$WRITES" "$stamp" || true
+  expect_series site-a site-c during "$WRITES" "$stamp" || true
+  echo "fault-scenario: writes crossed the cut link's ends through $other within $((SECONDS - routed_at))s"
+else
+  # The partition is real: nothing site-a wrote behind it has reached site-b.
+  if got="$(lab client site-b get /site-a/during/1 --timeout 2 --dir "$LAB" 2>/dev/null)"; then
+    fail "site-b read /site-a/during/1 = $got through the partition"
+  fi
 fi
 
-lab fault hub site-a heal --dir "$LAB"
+lab fault "$cut_a" "$cut_b" heal --dir "$LAB"
 healed_at=$SECONDS
-wait_link site-a hub active
-expect_series site-b site-a during "$WRITES" "$stamp" || true
-expect_series site-a site-b during "$WRITES" "$stamp" || true
-expect_series hub site-a during "$WRITES" "$stamp" || true
+wait_link "$cut_a" "$cut_b" active
+write_series site-a after "$WRITES" "$stamp"
+for reader in $(site_names); do
+  for owner in site-a "$other"; do
+    [ "$reader" = "$owner" ] && continue
+    expect_series "$reader" "$owner" during "$WRITES" "$stamp" || true
+  done
+  [ "$reader" = site-a ] || expect_series "$reader" site-a after "$WRITES" "$stamp" || true
+done
 converged_s=$((SECONDS - healed_at))
 
 echo "fault-scenario: writes ACKed $writes, faults injected $faults, mismatches $mismatches, converged ${converged_s}s after heal"

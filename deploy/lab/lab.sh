@@ -58,11 +58,13 @@ parse_options() {
       *) die "unknown option '$1' (see deploy/lab/lab.sh --help)" ;;
     esac
   done
-  [[ "$SITES" =~ ^[0-9]+$ ]] && [ "$SITES" -ge 2 ] && [ "$SITES" -le 26 ] ||
+  if ! [[ "$SITES" =~ ^[0-9]+$ ]] || [ "$SITES" -lt 2 ] || [ "$SITES" -gt 26 ]; then
     die "--sites must be a number from 2 to 26, got '$SITES'"
+  fi
   [[ "$TOPOLOGY" =~ ^(hub|ring|full)$ ]] || die "--mesh takes ring or full, got '$TOPOLOGY'"
-  [[ "$BASE_PORT" =~ ^[0-9]+$ ]] && [ "$BASE_PORT" -le $((65535 - SITES)) ] ||
+  if ! [[ "$BASE_PORT" =~ ^[0-9]+$ ]] || [ "$BASE_PORT" -gt $((65535 - SITES)) ]; then
     die "--base-port must be 0 (any free port) or a port below $((65535 - SITES)), got '$BASE_PORT'"
+  fi
 }
 
 # --- the lab directory ------------------------------------------------------

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Network-namespace plumbing for the lab (sourced by deploy/lab/lab.sh): one
 # namespace per site, one veth pair per federation link with a 10.x /24 of its
 # own, and faults on a link: tc netem delay or loss, or a partition made of
@@ -123,8 +124,8 @@ netns_fault() { # DIR A B delay|loss|partition|heal [MS|PCT]
 # Deletes every namespace this lab made (their veth pairs go with them).
 netns_remove_all() { # DIR
   [ -f "$1/netns.list" ] || return 0
-  local site ns
-  while read -r site ns; do
+  local ns
+  while read -r _ ns; do
     ip netns del "$ns" 2>/dev/null || true
   done <"$1/netns.list"
   rm -f "$1/netns.list" "$1/links"

@@ -10,11 +10,13 @@ WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 
 grep -q '"panels"' "$DASH" || { echo "FAIL: $DASH has no panels"; exit 1; }
 # Queries, unescaped from JSON; Grafana's own variables made concrete.
+# shellcheck disable=SC2016  # literal $ on purpose
 sed -n 's/^ *"expr": "\(.*\)",\{0,1\}$/\1/p' "$DASH" | sed 's/\\"/"/g; s/\$__rate_interval/5m/g' >"$WORK/exprs"
 [ -s "$WORK/exprs" ] || { echo "FAIL: no queries found in $DASH"; exit 1; }
 echo "dashboard: $(wc -l <"$WORK/exprs") queries"
 
 # Metric names: in the doc's table, and in the queries without histogram suffixes.
+# shellcheck disable=SC2016  # literal backticks on purpose
 grep -o '`clasp_[a-z_]*`' "$DOC" | tr -d '`' | sort -u >"$WORK/documented"
 grep -o 'clasp_[a-z_]*' "$WORK/exprs" | sed -E 's/_(bucket|sum|count)$//' | sort -u >"$WORK/queried"
 status=0
