@@ -8,6 +8,8 @@
 set -euo pipefail
 SRC="${1:?usage: systemd_unit_test.sh SOURCE_DIR CLASP_BIN}"
 CLASP_BIN="${2:?usage: systemd_unit_test.sh SOURCE_DIR CLASP_BIN}"
+SRC="$(cd "$SRC" && pwd)"
+CLASP_BIN="$(readlink -f "$CLASP_BIN")"
 UNIT="$SRC/deploy/systemd/clasp@.service"
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "SKIP: systemd-analyze not installed (Debian package systemd): clasp@.service not verified"
@@ -31,6 +33,16 @@ for unit in clasp@.service clasp@site-a.service; do
     echo "systemd: verify $unit: clean"
   fi
 done
+
+# The syscalls the router makes beyond plain I/O stay allowed by the filter:
+# setpriority (actors/thread_priority.cpp lowers worker threads' priority).
+# shellcheck disable=SC2013  # groups are words
+for group in $(sed -n 's/^SystemCallFilter=~//p' "$UNIT"); do
+  if systemd-analyze syscall-filter "$group" 2>/dev/null | grep -qw setpriority; then
+    echo "FAIL: the unit denies $group, which holds setpriority (the router calls it)"; status=1
+  fi
+done
+grep -q '^SystemCallErrorNumber=' "$UNIT" || { echo "FAIL: a filtered syscall would kill the router (no SystemCallErrorNumber=)"; status=1; }
 
 # Exposure: 0 (locked down) .. 10 (unprotected); the hardening keeps it low.
 if systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
