@@ -9,7 +9,6 @@
 
 #include "actors/router/router_interfaces.hpp"
 
-CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, retry_atom, "retry")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_links_atom, "killlinks")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_atom, "peers")

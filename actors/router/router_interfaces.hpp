@@ -18,6 +18,7 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, pump_atom, "pump")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, shutdown_atom, "shutdown")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, stats_atom, "stats")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, sync_tick_atom, "synctick")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
 
 namespace clasp::actors {
 
@@ -64,6 +65,7 @@ using federation_link_actor = caf::typed_actor<caf::reacts_to<link_routes>, caf:
 
 // One accepted connection. `link_routes` matters only for inbound federation peers.
 using session_actor =
-    frame_sink_actor::extend<caf::reacts_to<link_routes>, caf::reacts_to<shutdown_atom>>;
+    frame_sink_actor::extend<caf::reacts_to<link_routes>, caf::reacts_to<heartbeat_atom>,
+                             caf::reacts_to<shutdown_atom>>;
 
 }  // namespace clasp::actors

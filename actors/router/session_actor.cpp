@@ -31,9 +31,21 @@ struct session_state {
   std::vector<std::string> peer_namespaces;
   bool closing = false;
   std::shared_ptr<session_bridge> bridge;
+  std::uint64_t peer_since_us = 0;  // when it became a federation peer (steady clock)
 };
 
 using session_self = session_actor::stateful_pointer<session_state>;
+
+// A federation peer is probed from this end too: a link whose far end went
+// silent (a partition that leaves TCP open) must not stay Active here.
+constexpr auto peer_heartbeat_interval = std::chrono::seconds(2);
+constexpr std::uint64_t peer_silence_limit_us = 10'000'000;
+
+std::uint64_t steady_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
 
 void send_direct(session_self self, const message& m) {
   if (auto f = router::make_frame(m)) self->state.conn->send(f);
@@ -103,6 +115,8 @@ bool on_hello(session_self self, const msg::hello& h) {
                st.current == phase::peer ? "federation peer" : "client", h.name);
   if (st.current == phase::peer) {
     report_peer(self, federation::peer_state::handshaking);
+    st.peer_since_us = steady_us();
+    self->delayed_send(self, peer_heartbeat_interval, heartbeat_atom_v);
   }
   return true;
 }
@@ -303,6 +317,20 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         if (st.current != phase::peer || st.peer_router.empty()) return;
         if (r.declaration) send_declaration(self, std::move(*r.declaration));
         for (const auto& advert : r.adverts) send_direct(self, federation::to_wire(advert));
+      },
+      [=](heartbeat_atom) {
+        auto& st = self->state;
+        if (st.current != phase::peer || st.closing) return;
+        // Reads may bypass this actor (direct route): the bridge keeps the time.
+        const auto last = std::max(st.peer_since_us, st.bridge->last_read_us());
+        if (steady_us() - last > peer_silence_limit_us) {
+          spdlog::warn("federation peer '{}' silent for 10 s: closing its link", st.peer_router);
+          st.conn->abort();
+          self->quit();
+          return;
+        }
+        send_direct(self, msg::ping{});
+        self->delayed_send(self, peer_heartbeat_interval, heartbeat_atom_v);
       },
       [=](shutdown_atom) { self->state.conn->close(1001, "router shutting down"); },
   };

@@ -105,6 +105,7 @@ inline actors::session_actor::behavior_type stub_session(std::shared_ptr<probe> 
         if (r.declaration)
           p->add("redeclare:" + tag + ":" + std::to_string(r.declaration->size()));
       },
+      [=](heartbeat_atom) {},
       [=](shutdown_atom) {},
   };
 }
