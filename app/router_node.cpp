@@ -15,6 +15,7 @@
 #include "actors/actor_types.hpp"
 #include "actors/federation/federation_manager_actor.hpp"
 #include "actors/federation/reconnect_supervisor_actor.hpp"
+#include "actors/node_supervisor.hpp"
 #include "actors/router/session_actor.hpp"
 #include "actors/router/persistence_actor.hpp"
 #include "actors/router/state_db.hpp"
@@ -47,12 +48,17 @@ class session_registry {
     }
     addrs_.push_back(a.address());
   }
-  void kill_all() {
+  // Kills every live session; answers how many there were.
+  std::uint32_t kill_all() {
     std::lock_guard<std::mutex> lock(mutex_);
+    std::uint32_t n = 0;
     for (auto& addr : addrs_)
-      if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(addr))
+      if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(addr)) {
         caf::anon_send_exit(caf::actor_cast<caf::actor>(ptr), caf::exit_reason::kill);
+        ++n;
+      }
     addrs_.clear();
+    return n;
   }
 
  private:
@@ -73,6 +79,25 @@ void ask(caf::actor_system& sys, Handle target, std::function<void(transport::ht
                        nlohmann::json{{"error", caf::to_string(err)}}.dump()});
               });
   });
+}
+
+// The key=value pairs of a request target's query string (no percent-decoding:
+// actor kinds and router ids are plain words).
+std::map<std::string, std::string> parse_query(const std::string& target) {
+  std::map<std::string, std::string> out;
+  auto q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string rest = target.substr(q + 1);
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    auto end = rest.find('&', start);
+    if (end == std::string::npos) end = rest.size();
+    auto pair = rest.substr(start, end - start);
+    auto eq = pair.find('=');
+    if (!pair.empty()) out[pair.substr(0, eq)] = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    start = end + 1;
+  }
+  return out;
 }
 
 std::string mode_name(actors::federation_mode m) {
@@ -204,6 +229,7 @@ int run_router(const server_options& options) {
     rc.tombstone_retention_us = std::uint64_t{node->tombstone_retention_s} * 1000000;
     std::map<std::string, std::vector<std::string>> known_peers;
     if (saved) known_peers = saved->peer_namespaces;
+    const auto known_peers_at_start = known_peers;
     auto store = actors::spawn_state_store(sys, rc, saved, persistence,
                                            std::chrono::milliseconds(options.persist_interval_ms));
     saved.reset();
@@ -223,16 +249,32 @@ int run_router(const server_options& options) {
     }
 
     auto sessions = std::make_shared<session_registry>();
-    actors::session_deps session_deps{store, manager, node};
+    // The root of the actor tree watches everything above; handles change when
+    // it restarts an actor, so the socket and HTTP sides read them from here.
+    auto handles = std::make_shared<actors::node_handles>();
+    handles->store = store;
+    handles->persistence = persistence;
+    handles->manager = manager;
+    handles->supervisor = supervisor;
+    actors::node_supervisor_config root_cfg;
+    root_cfg.node = node;
+    root_cfg.io = &io;
+    root_cfg.known_peers = known_peers_at_start;
+    root_cfg.kill_client_sessions = [sessions] { return sessions->kill_all(); };
+    auto root = actors::spawn_node_supervisor(sys, std::move(root_cfg), handles);
     const std::string mode = mode_name(fed.mode);
     {
       std::lock_guard<std::mutex> lock(gate->mutex);
-      gate->accept = [&sys, session_deps, sessions](transport::connection_ptr conn) {
-        sessions->add(actors::spawn_session(sys, session_deps, std::move(conn)));
+      gate->accept = [&sys, handles, node, sessions](transport::connection_ptr conn) {
+        auto h = handles->get();
+        actors::session_deps deps{h.store, h.manager, node};
+        sessions->add(actors::spawn_session(sys, deps, std::move(conn)));
       };
-      gate->http = [&sys, store, manager, persistence, node, mode](const std::string& method, const std::string& target,
-                                                       std::function<void(transport::http_response)> reply) {
+      gate->http = [&sys, handles, root, node, mode](const std::string& method, const std::string& target,
+                                                     std::function<void(transport::http_response)> reply) {
         auto path = target.substr(0, target.find('?'));
+        auto h = handles->get();
+        auto& manager = h.manager;
         if (method == "GET" && path == "/healthz") {
           reply({200, "application/json",
                  nlohmann::json{{"status", "ok"}, {"router_id", node->federation.router_id}, {"mode", mode}}
@@ -248,10 +290,9 @@ int run_router(const server_options& options) {
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
                            actors::peers_atom_v);
         } else if (method == "GET" && path == "/metrics") {
-          serve_metrics(sys, {store, manager, persistence, node->federation.router_id, mode},
-                        reply);
+          serve_metrics(sys, {h.store, manager, h.persistence, node->federation.router_id, mode}, reply);
         } else if (method == "GET" && path == "/stats") {
-          ask<std::string>(sys, store, reply,
+          ask<std::string>(sys, h.store, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
                            actors::stats_atom_v);
         } else if (method == "POST" && path == "/federation/peers/reconnect" && manager) {
@@ -270,6 +311,15 @@ int run_router(const server_options& options) {
                                                 nlohmann::json{{"killed_inbound", n}}.dump()};
               },
               actors::kill_links_atom_v);
+        } else if (method == "POST" && path == "/admin/kill" && node->test_admin) {
+          auto query = parse_query(target);
+          ask<std::string>(
+              sys, root, reply,
+              [](std::string& json) {
+                auto status = nlohmann::json::parse(json).value("status", 200);
+                return transport::http_response{static_cast<unsigned>(status), "application/json", json};
+              },
+              actors::kill_atom_v, query["actor"], query["peer"]);
         } else {
           reply({404, "application/json",
                  nlohmann::json{{"error", "not found: " + method + " " + path}}.dump()});
@@ -294,7 +344,15 @@ int run_router(const server_options& options) {
 
     // Stop accepting, say goodbye to every session, save, then end the actors.
     server->stop();
-    if (supervisor) caf::anon_send(supervisor, actors::shutdown_atom_v);
+    caf::anon_send(root, actors::shutdown_atom_v);  // no restarts from here on
+    {
+      caf::scoped_actor self{sys};
+      // Wait until the root has stopped restarting (mailbox order), then read the handles.
+      self->request(root, std::chrono::seconds(2), actors::kill_atom_v, std::string("none"), std::string())
+          .receive([](std::string&) {}, [](caf::error&) {});
+    }
+    const auto final_handles = handles->get();
+    if (final_handles.supervisor) caf::anon_send(final_handles.supervisor, actors::shutdown_atom_v);
     {
       caf::scoped_actor self{sys};
       self->request(store, std::chrono::seconds(2), actors::shutdown_atom_v)
@@ -316,8 +374,9 @@ int run_router(const server_options& options) {
       }
     }
     sessions->kill_all();
-    if (supervisor) caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
-    if (manager) caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
+    if (final_handles.supervisor) caf::anon_send_exit(final_handles.supervisor, caf::exit_reason::user_shutdown);
+    if (final_handles.manager) caf::anon_send_exit(final_handles.manager, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     if (persistence) caf::anon_send_exit(persistence, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
     server.reset();
@@ -329,6 +388,7 @@ int run_router(const server_options& options) {
       gate->accept = nullptr;
       gate->http = nullptr;
     }
+    handles.reset();
     io.stop();
   }
   spdlog::info("stopped");

@@ -19,6 +19,7 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, shutdown_atom, "shutdown")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, stats_atom, "stats")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, sync_tick_atom, "synctick")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_atom, "kill")
 
 namespace clasp::actors {
 

@@ -116,6 +116,16 @@ bool on_hello(session_self self, const msg::hello& h) {
   if (st.current == phase::peer) {
     report_peer(self, federation::peer_state::handshaking);
     st.peer_since_us = steady_us();
+    // The peer's declaration lives in the registry: if the registry restarts,
+    // this link closes and the peer reconnects and declares again.
+    self->monitor(st.manager);
+    self->set_down_handler([=](caf::down_msg&) {
+      spdlog::warn("session {}: the namespace registry restarted: closing the link to '{}' so it "
+                   "redeclares",
+                   self->state.name, self->state.peer_router);
+      self->state.conn->abort();
+      self->quit();
+    });
     self->delayed_send(self, peer_heartbeat_interval, heartbeat_atom_v);
   }
   return true;
