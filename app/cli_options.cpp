@@ -179,6 +179,9 @@ Federation (defaults from the clasp-federation seed):
   --federation-no-reconnect               do not reconnect (auto_reconnect = false)
   --federation-sync-interval-ms N         anti-entropy interval (default 30000)
   --federation-client-name NAME           name in the leaf's HELLO (default clasp-federation)
+  --federation-tls-ca FILE                wss:// links trust only this PEM CA bundle (default:
+                                          the system store); certificate and host name are checked
+  --federation-tls-insecure               wss:// links skip the certificate check (labs only)
 
 Examples:
   clasp server --port 7330 --features federation
@@ -283,6 +286,10 @@ parse_result parse_server_args(const std::vector<std::string>& args) {
         fed.sync_interval_ms = std::max(100u, parse_u32(a, value()));
       } else if (a == "--federation-client-name") {
         fed.client_name = value();
+      } else if (a == "--federation-tls-ca") {
+        fed.tls_ca_file = value();
+      } else if (a == "--federation-tls-insecure") {
+        fed.tls_insecure = true;
       } else {
         throw usage_error{"unknown option '" + a + "'"};
       }
