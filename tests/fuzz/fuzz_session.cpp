@@ -63,8 +63,8 @@ class checking_connection : public transport::connection {
 
 enum class kind { client, inbound_peer, upstream };
 
-constexpr std::array<kind, 5> session_kinds{kind::client, kind::client, kind::inbound_peer, kind::inbound_peer,
-                                            kind::upstream};
+constexpr std::array<kind, 5> session_kinds{kind::client, kind::client, kind::inbound_peer,
+                                            kind::inbound_peer, kind::upstream};
 
 // One router with its sessions, driven the way session_actor and the
 // federation manager drive the store (declarations, routing updates, syncs).
@@ -111,7 +111,9 @@ class harness {
   void apply_event(std::uint8_t selector) {
     const std::size_t index = (selector & 0x07) % session_kinds.size();
     switch ((selector >> 3) & 0x0F) {
-      case 0: core_.pump_syncs(); break;
+      case 0:
+        core_.pump_syncs();
+        break;
       case 1:
         now_us_ += 1'000'000;  // TTLs and lock leases
         core_.pin_clock(now_us_);
@@ -122,7 +124,9 @@ class harness {
         core_.pin_clock(now_us_);
         core_.fail_stale_forwards(now_us_);
         break;
-      case 3: close(index); break;
+      case 3:
+        close(index);
+        break;
       case 4:
         close(index);
         open(index);
@@ -137,7 +141,8 @@ class harness {
           core_.pump_syncs();
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -157,7 +162,9 @@ class harness {
     return cfg;
   }
   // Each reopen gets a new session id, as a reconnect does.
-  session_id_t id_of(std::size_t index) const { return 1 + index + 8 * sessions_[index].generation; }
+  session_id_t id_of(std::size_t index) const {
+    return 1 + index + 8 * sessions_[index].generation;
+  }
 
   void open(std::size_t index) {
     auto& s = sessions_[index];
@@ -166,7 +173,9 @@ class harness {
     const auto id = id_of(index);
     // The HELLO -> WELCOME step of session_actor (and peer_link for the upstream).
     switch (session_kinds[index]) {
-      case kind::client: core_.attach(id, "client-" + std::to_string(id), s.conn); break;
+      case kind::client:
+        core_.attach(id, "client-" + std::to_string(id), s.conn);
+        break;
       case kind::inbound_peer:
         core_.attach(id, "peer-" + std::to_string(id), s.conn, router::session_role::inbound_peer);
         break;
@@ -206,7 +215,8 @@ class harness {
     }
     // A router id declared on another live session replaces it (the manager kills the old one).
     for (std::size_t other = 0; other < sessions_.size(); ++other)
-      if (other != index && sessions_[other].conn && sessions_[other].peer_router == router_id) close(other);
+      if (other != index && sessions_[other].conn && sessions_[other].peer_router == router_id)
+        close(other);
     s.peer_router = router_id;
     core_.mark_link(id, router_id);
     publish_routing();

@@ -53,7 +53,8 @@ msg::subscribe subscribe(std::uint32_t id, std::string pattern) {
   s.pattern = std::move(pattern);
   return s;
 }
-msg::federation_sync fed(federation_op op, std::vector<std::string> patterns, std::optional<std::string> origin = {}) {
+msg::federation_sync fed(federation_op op, std::vector<std::string> patterns,
+                         std::optional<std::string> origin = {}) {
   msg::federation_sync f;
   f.op = op;
   f.patterns = std::move(patterns);
@@ -131,7 +132,8 @@ int main(int argc, char** argv) {
       .write(dir + "upstream");
 
   script s;
-  for (int i = 0; i < 40; ++i) s.to(client_b, set("/own/p/" + std::to_string(i), i), codec::qos::fire);
+  for (int i = 0; i < 40; ++i)
+    s.to(client_b, set("/own/p/" + std::to_string(i), i), codec::qos::fire);
   s.to(peer_a, fed(federation_op::declare_namespaces, {"/leaf/**"}, "leaf-a"))
       .event(stall(client_a))
       .event(stall(peer_a))
