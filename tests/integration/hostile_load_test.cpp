@@ -30,6 +30,21 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 constexpr long max_idle_cost_bytes = 16 * 1024;
+
+// Under AddressSanitizer (the router is built the same way as this test)
+// redzones and the quarantine of freed blocks dominate RSS: the memory bounds
+// are printed but not enforced there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool memory_bounds_apply = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool memory_bounds_apply = false;
+#else
+constexpr bool memory_bounds_apply = true;
+#endif
+#else
+constexpr bool memory_bounds_apply = true;
+#endif
 constexpr double max_p99_ms = 10.0;
 
 std::size_t idle_count() {
