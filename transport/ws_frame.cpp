@@ -37,6 +37,7 @@ void ws_frame_reader::release_idle() {
 }
 
 void ws_frame_reader::feed(std::string_view bytes) {
+  if (bytes.empty()) return;  // the buffer may not exist, and memcpy wants a real pointer
   std::memcpy(prepare(bytes.size()), bytes.data(), bytes.size());
   commit(bytes.size());
 }
