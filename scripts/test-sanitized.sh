@@ -18,7 +18,7 @@ cd build-asan
 # A small quarantine keeps use-after-free detection for recent frees without
 # inflating RSS by the default 256 MB, so the memory-bound tests stay meaningful.
 export ASAN_OPTIONS=detect_leaks=1:exitcode=23:strict_string_checks=1:quarantine_size_mb=16
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$PWD/../scripts/sanitizer/ubsan.supp
 export LSAN_OPTIONS=suppressions=$PWD/../scripts/sanitizer/lsan.supp:print_suppressions=0
 filter=()
 [ "${SANITIZED_SUITE:-all}" = unit ] && filter=(-LE "integration|federation|interop")
