@@ -27,6 +27,8 @@ struct usage_error {
 struct common_args {
   std::string url;
   std::string token;
+  std::string tls_ca;
+  bool tls_insecure = false;
   unsigned timeout_s = 10;
   std::vector<std::string> words;     // positionals: [URL] then the command's own
   std::array<std::string, 3> slots_;  // URL ADDRESS VALUE at most
@@ -35,6 +37,8 @@ struct common_args {
   void add_to(CLI::App& app) {
     app.add_option("--url", url, std::string("router to talk to (default ") + default_url + ")");
     app.add_option("--token", token, "token sent in HELLO");
+    app.add_option("--tls-ca", tls_ca, "wss://: trust this CA file instead of the system store");
+    app.add_flag("--insecure", tls_insecure, "wss://: do not check the router's certificate (labs)");
     app.add_option("--timeout", timeout_s, "seconds to wait for the router's answer (default 10)");
     // One string per slot rather than a vector, so CLI11 leaves a VALUE like [1,2]
     // whole instead of reading it as its own list syntax.
@@ -74,7 +78,7 @@ int no_answer(const std::string& command, const std::string& why) {
 
 int open_session(client_session& s, const std::string& command, const common_args& common) {
   std::string why;
-  switch (s.open(common.url, common.token, why)) {
+  switch (s.open(common.url, common.token, why, {common.tls_ca, common.tls_insecure})) {
     case client_session::open_result::ok:
       return exit_code::ok;
     case client_session::open_result::refused:
@@ -231,7 +235,8 @@ int run_sub(common_args& c, bool as_json) {
 
 std::string client_help() {
   return "Client commands (options: --url ws://HOST:PORT, default ws://127.0.0.1:7330;\n"
-         "--token TOKEN; --timeout S, default 10):\n"
+         "--token TOKEN; --timeout S, default 10; wss:// checks the certificate against the\n"
+         "  system store, --tls-ca FILE, or not at all with --insecure):\n"
          "  clasp set ADDRESS VALUE      write a param and wait for its ACK. VALUE is JSON\n"
          "                               (1, 2.5, true, \"text\", null, [..], {..}); anything "
          "else\n"

@@ -67,10 +67,13 @@ client_session::~client_session() {
 }
 
 client_session::open_result client_session::open(const std::string& url, const std::string& token,
-                                                 std::string& why) {
+                                                 std::string& why, const tls_check& tls) {
   std::promise<std::pair<std::string, transport::connection_ptr>> done;
   auto result = done.get_future();
-  transport::connect(impl_->io, url, {}, [&done](std::string error, transport::connection_ptr c) {
+  transport::connect_options options;
+  options.verify_tls_peer = !tls.insecure;
+  options.tls_ca_file = tls.ca_file;
+  transport::connect(impl_->io, url, options, [&done](std::string error, transport::connection_ptr c) {
     done.set_value({std::move(error), std::move(c)});
   });
   auto [error, conn] = result.get();

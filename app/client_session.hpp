@@ -20,9 +20,16 @@ class client_session {
   client_session& operator=(const client_session&) = delete;
 
   enum class open_result { ok, unreachable, refused };
+  // How a wss:// router's certificate is checked: against the system store or
+  // `ca_file`, or not at all with `insecure` (labs, self-signed certificates).
+  struct tls_check {
+    std::string ca_file;
+    bool insecure = false;
+  };
   // Connects to `url` and completes the handshake; on failure `why` says what happened
   // (refused: the router sent an ERROR, e.g. a wrong token).
-  open_result open(const std::string& url, const std::string& token, std::string& why);
+  open_result open(const std::string& url, const std::string& token, std::string& why,
+                   const tls_check& tls);
 
   void send(const message& m, codec::qos quality = codec::qos::fire);
 

@@ -337,6 +337,8 @@ int run_router(const server_options& options) {
                 static_cast<unsigned>(server->port()), fed.router_id.c_str(), mode.c_str());
     std::fflush(stdout);
     spdlog::info("router {} ({}) serving on port {}", fed.router_id, mode, server->port());
+    if (fed.tls_insecure)
+      spdlog::warn("--federation-tls-insecure: wss:// peers are not authenticated; anyone on the path can read the token");
 
     int sig = 0;
     sigwait(&signals, &sig);

@@ -12,7 +12,11 @@ namespace clasp::transport {
 
 struct connect_options {
   std::chrono::milliseconds timeout{5000};
-  bool verify_tls_peer = false;  // wss:// certificate check (off: lab certificates are self-signed)
+  // wss:// checks the peer's certificate chain and host name (or IP address)
+  // against the system store, or only against `tls_ca_file` (PEM) when set.
+  // Off only for labs: then anyone on the path can read and replay the token.
+  bool verify_tls_peer = true;
+  std::string tls_ca_file;
   outbound_limits limits;
 };
 

@@ -21,10 +21,13 @@ namespace asio = boost::asio;
 using error_code = boost::system::error_code;
 
 constexpr std::size_t read_chunk = 64 * 1024;
+// TLS hands over at most one record (16 KB of plaintext) per read.
+constexpr std::size_t tls_read_chunk = 17 * 1024;
 constexpr std::chrono::milliseconds close_timeout{3000};
 // A peer that stopped reading will not read our close frame either.
 constexpr std::chrono::milliseconds overflow_close_timeout{500};
 constexpr std::size_t keep_write_capacity = 4 << 20;
+constexpr std::size_t keep_idle_write_capacity = 2048;
 
 tcp_socket& socket_of(tcp_socket& s) { return s; }
 tcp_socket& socket_of(tls_stream& s) { return s.next_layer(); }
@@ -97,8 +100,7 @@ class ws_connection final : public connection,
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!accepting_) return;
-      if (queue_.push(std::move(frame), cls, coalesce_key) ==
-          outbound_queue::verdict::must_close) {
+      if (queue_.push(std::move(frame), cls, coalesce_key) == outbound_queue::verdict::must_close) {
         accepting_ = false;
         queue_.clear();
         overflow = true;
@@ -179,17 +181,43 @@ class ws_connection final : public connection,
       active_handler_ = handler_;
     }
     if (state_ != state::open) return;
+    if constexpr (std::is_same_v<Stream, tcp_socket>) {
+      error_code ec;
+      stream_->non_blocking(true, ec);  // on_readable reads without blocking
+    }
     if (reader_.buffered() > 0) process_input();
     if (state_ != state::closed && !peer_closed_) do_read();
   }
 
   void do_read() {
+    if constexpr (std::is_same_v<Stream, tcp_socket>) {
+      // Wait for bytes without holding a buffer: an idle connection then costs
+      // no read memory, and a busy one gets its buffer back on the next read.
+      reader_.release_idle();
+      stream_->async_wait(
+          tcp_socket::wait_read,
+          asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec) {
+            self->on_readable(ec);
+          }));
+    } else {
+      // The TLS stream reads through OpenSSL's buffers, so readiness of the
+      // socket says nothing; its read keeps a record-sized buffer.
+      char* into = reader_.prepare(tls_read_chunk);
+      stream_->async_read_some(asio::buffer(into, reader_.writable()),
+                               asio::bind_executor(strand_, [self = this->shared_from_this()](
+                                                                error_code ec, std::size_t n) {
+                                 self->on_read(ec, n);
+                               }));
+    }
+  }
+
+  void on_readable(error_code ec) {
+    if (state_ == state::closed) return;
+    if (ec) return on_read(ec, 0);
     char* into = reader_.prepare(read_chunk);
-    stream_->async_read_some(
-        asio::buffer(into, reader_.writable()),
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
-          self->on_read(ec, n);
-        }));
+    const std::size_t n = stream_->read_some(asio::buffer(into, reader_.writable()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return do_read();
+    on_read(ec, n);
   }
 
   void on_read(error_code ec, std::size_t n) {
@@ -284,6 +312,7 @@ class ws_connection final : public connection,
       queue_.take(taking_);
       if (taking_.empty() && write_buf_.empty() && !close_wanted_) {
         writing_ = false;
+        release_write_buffers();
         return;
       }
     }
@@ -299,6 +328,15 @@ class ws_connection final : public connection,
         asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t) {
           self->on_write(ec);
         }));
+  }
+
+  // Nothing left to write: give the buffers back (they grow again with the
+  // next burst), so a connection that once sent much does not keep it.
+  // Small ones stay: reallocating them after every reply would cost more than they hold.
+  void release_write_buffers() {
+    if (write_buf_.capacity() > keep_idle_write_capacity) std::string().swap(write_buf_);
+    if (control_out_.capacity() > keep_idle_write_capacity) std::string().swap(control_out_);
+    if (taking_.capacity() > 64) std::vector<frame_ptr>().swap(taking_);
   }
 
   void on_write(error_code ec) {
@@ -455,9 +493,8 @@ connection_ptr make_ws_connection(io_runtime::impl& runtime, std::unique_ptr<tls
                                   std::shared_ptr<boost::asio::ssl::context> tls_context,
                                   ws_role role, const outbound_limits& limits,
                                   std::string already_read) {
-  return std::make_shared<ws_connection<tls_stream>>(runtime, std::move(stream),
-                                                     std::move(tls_context), role, limits,
-                                                     std::move(already_read));
+  return std::make_shared<ws_connection<tls_stream>>(
+      runtime, std::move(stream), std::move(tls_context), role, limits, std::move(already_read));
 }
 
 }  // namespace clasp::transport

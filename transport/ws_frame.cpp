@@ -1,6 +1,7 @@
 // RFC 6455 frame reader and encoder (see ws_frame.hpp).
 #include "transport/ws_frame.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace clasp::transport {
@@ -9,9 +10,7 @@ namespace {
 constexpr std::uint16_t protocol_error = 1002;
 constexpr std::uint16_t message_too_big = 1009;
 
-bool known_opcode(std::uint8_t op) {
-  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
-}
+bool known_opcode(std::uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
 
 }  // namespace
 
@@ -20,11 +19,25 @@ ws_frame_reader::ws_frame_reader(ws_role role, std::size_t max_message_bytes)
 
 char* ws_frame_reader::prepare(std::size_t min_space) {
   compact();
-  if (buffer_.size() - end_ < min_space) buffer_.resize(end_ + min_space);
-  return buffer_.data() + end_;
+  if (capacity_ - end_ < min_space) {
+    const std::size_t wanted = std::max(end_ + min_space, 2 * end_);
+    std::unique_ptr<char[]> bigger(new char[wanted]);  // uninitialised on purpose
+    if (end_ > 0) std::memcpy(bigger.get(), buffer_.get(), end_);
+    buffer_ = std::move(bigger);
+    capacity_ = wanted;
+  }
+  return buffer_.get() + end_;
+}
+
+void ws_frame_reader::release_idle() {
+  if (buffered() != 0) return;
+  buffer_.reset();
+  capacity_ = begin_ = end_ = 0;
+  if (!in_fragmented_) std::string().swap(fragments_);
 }
 
 void ws_frame_reader::feed(std::string_view bytes) {
+  if (bytes.empty()) return;  // the buffer may not exist, and memcpy wants a real pointer
   std::memcpy(prepare(bytes.size()), bytes.data(), bytes.size());
   commit(bytes.size());
 }
@@ -32,7 +45,7 @@ void ws_frame_reader::feed(std::string_view bytes) {
 void ws_frame_reader::compact() {
   if (begin_ == 0) return;
   std::size_t rest = end_ - begin_;
-  if (rest > 0) std::memmove(buffer_.data(), buffer_.data() + begin_, rest);
+  if (rest > 0) std::memmove(buffer_.get(), buffer_.get() + begin_, rest);
   begin_ = 0;
   end_ = rest;
 }
@@ -46,7 +59,7 @@ void ws_frame_reader::parse(frame_batch& batch, ws_events& events) {
   while (!dead_) {
     const std::size_t avail = end_ - begin_;
     if (avail < 2) break;
-    const auto* p = reinterpret_cast<const std::uint8_t*>(buffer_.data() + begin_);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(buffer_.get() + begin_);
     const bool fin = (p[0] & 0x80) != 0;
     const std::uint8_t op = p[0] & 0x0F;
     const bool masked = (p[1] & 0x80) != 0;
@@ -81,7 +94,7 @@ void ws_frame_reader::parse(frame_batch& batch, ws_events& events) {
     }
     if (avail - header < length) break;
 
-    const char* payload = buffer_.data() + begin_ + header;
+    const char* payload = buffer_.get() + begin_ + header;
     const auto size = static_cast<std::size_t>(length);
     const std::uint8_t* key = masked ? p + header - 4 : nullptr;
     begin_ += header + size;
@@ -129,8 +142,8 @@ void ws_frame_reader::parse(frame_batch& batch, ws_events& events) {
         std::string body(payload, size);
         if (key) ws_apply_mask(body.data(), size, key);
         if (size >= 2) {
-          events.close_code = static_cast<std::uint16_t>(
-              (std::uint8_t(body[0]) << 8) | std::uint8_t(body[1]));
+          events.close_code =
+              static_cast<std::uint16_t>((std::uint8_t(body[0]) << 8) | std::uint8_t(body[1]));
           events.close_reason = body.substr(2);
         }
         events.close_received = true;
@@ -146,7 +159,8 @@ void ws_apply_mask(char* bytes, std::size_t size, const std::uint8_t* mask_key,
                    std::size_t key_offset) {
   std::size_t i = 0;
   // Byte-wise until the key position is back at 0, then 8 bytes at a time.
-  for (; i < size && ((key_offset + i) & 3) != 0; ++i) bytes[i] ^= char(mask_key[(key_offset + i) & 3]);
+  for (; i < size && ((key_offset + i) & 3) != 0; ++i)
+    bytes[i] ^= char(mask_key[(key_offset + i) & 3]);
   std::uint8_t key8[8];
   for (int k = 0; k < 8; ++k) key8[k] = mask_key[k & 3];
   std::uint64_t key64;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +29,8 @@ enum class ws_opcode : std::uint8_t {
 
 // What a parse pass found besides data messages.
 struct ws_events {
-  std::vector<std::string> pings;  // payloads to answer with pongs, in order
-  bool close_received = false;     // a close frame arrived; nothing after it was parsed
+  std::vector<std::string> pings;   // payloads to answer with pongs, in order
+  bool close_received = false;      // a close frame arrived; nothing after it was parsed
   std::uint16_t close_code = 1005;  // 1005: the close frame carried no code
   std::string close_reason;
   // Set on a protocol violation: the close code to send (1002, 1009) and why.
@@ -45,7 +46,7 @@ class ws_frame_reader {
   // Socket reads go straight into the reader's buffer: prepare at least
   // `min_space` writable bytes, read into them, then commit what was read.
   char* prepare(std::size_t min_space);
-  std::size_t writable() const { return buffer_.size() - end_; }
+  std::size_t writable() const { return capacity_ - end_; }
   void commit(std::size_t bytes) { end_ += bytes; }
   void feed(std::string_view bytes);  // prepare + copy + commit (tests, handshake leftovers)
 
@@ -56,12 +57,20 @@ class ws_frame_reader {
 
   std::size_t buffered() const { return end_ - begin_; }
 
+  // Frees the read buffer while nothing is buffered, so an idle connection
+  // holds no read memory; the next prepare() allocates again.
+  void release_idle();
+  std::size_t capacity() const { return capacity_; }
+
  private:
   void compact();
 
   ws_role role_;
   std::size_t max_message_;
-  std::string buffer_;  // [begin_, end_) holds unparsed bytes
+  // [begin_, end_) holds unparsed bytes. Not a std::string: growing it must
+  // not zero-fill (and so make resident) pages no read has reached.
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   std::string fragments_;  // payload of a fragmented message so far

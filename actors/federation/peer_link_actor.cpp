@@ -214,6 +214,8 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
   enter(self, link_phase::connecting);
   transport::connect_options opts;
   opts.timeout = std::chrono::milliseconds(5000);
+  opts.verify_tls_peer = !st.deps.config->federation.tls_insecure;
+  opts.tls_ca_file = st.deps.config->federation.tls_ca_file;
   auto me = caf::actor_cast<peer_link_actor>(self);
   transport::connect(*st.deps.io, st.endpoint, opts, [me](std::string error, transport::connection_ptr conn) {
     if (conn)

@@ -123,8 +123,11 @@ TEST(StatusCommandTls, WssUrlTalksHttpsToTheSamePort) {
   auto st = run_cli({"status", "--json", "--url", url});
   ASSERT_EQ(st.exit_code, 0) << st.err;
   EXPECT_EQ(json::parse(st.out)["router_id"], "tls-router");
-  ASSERT_EQ(run_cli({"set", "--url", url, "/tls/x", "1"}).exit_code, 0);
-  EXPECT_EQ(run_cli({"get", "--url", url, "/tls/x"}).out, "1\n");
+  // A self-signed certificate is refused unless trusted or checked off.
+  EXPECT_EQ(run_cli({"set", "--url", url, "/tls/x", "1"}).exit_code, 3);
+  const std::string by_name = "wss://localhost:" + std::to_string(r.port());  // the certificate's name
+  ASSERT_EQ(run_cli({"set", "--url", by_name, "--tls-ca", cert, "/tls/x", "1"}).exit_code, 0);
+  EXPECT_EQ(run_cli({"get", "--url", url, "--insecure", "/tls/x"}).out, "1\n");
 }
 
 TEST(StatusCommandErrors, UnreachableAndBadUsage) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/support/test_ca.hpp"
 #include "transport/connector.hpp"
 #include "transport/server.hpp"
 #include "transport/ws_frame.hpp"
@@ -55,10 +56,12 @@ struct recorder : connection_handler {
     cv.notify_all();
   }
   bool wait_frames(std::size_t n, std::chrono::milliseconds limit = 10s) {
-    return wait_until(m, cv, [&] { return frames.size() >= n; }, limit);
+    return wait_until(
+        m, cv, [&] { return frames.size() >= n; }, limit);
   }
   bool wait_closed(std::chrono::milliseconds limit = 10s) {
-    return wait_until(m, cv, [&] { return closed_calls > 0; }, limit);
+    return wait_until(
+        m, cv, [&] { return closed_calls > 0; }, limit);
   }
 };
 
@@ -85,7 +88,9 @@ struct accepted {
     list.emplace_back(std::move(c), std::move(r));
     cv.notify_all();
   }
-  bool wait(std::size_t n) { return wait_until(m, cv, [&] { return list.size() >= n; }); }
+  bool wait(std::size_t n) {
+    return wait_until(m, cv, [&] { return list.size() >= n; });
+  }
 };
 
 accept_handler echo_acceptor(accepted& log) {
@@ -115,7 +120,8 @@ std::shared_ptr<connect_result> connect_and_wait(io_runtime& io, const std::stri
     result->done = true;
     result->cv.notify_all();
   });
-  EXPECT_TRUE(wait_until(result->m, result->cv, [&] { return result->done; }, 15s));
+  EXPECT_TRUE(wait_until(
+      result->m, result->cv, [&] { return result->done; }, 15s));
   return result;
 }
 
@@ -167,10 +173,13 @@ class raw_client {
   bool eof() const { return eof_; }
   // Sends a WebSocket upgrade and waits for the reply's end.
   std::string upgrade(const std::string& protocols = "clasp") {
-    send("GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-         "Sec-WebSocket-Protocol: " + protocols + "\r\n\r\n");
-    auto all = read_until([](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; });
+    send(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Protocol: " +
+        protocols + "\r\n\r\n");
+    auto all =
+        read_until([](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; });
     auto end = all.find("\r\n\r\n");
     std::string head = all.substr(0, end == std::string::npos ? all.size() : end + 4);
     received_.erase(0, head.size());
@@ -219,12 +228,20 @@ TEST(transport, echo_round_trip_keeps_ten_thousand_frames_in_order) {
   {
     std::lock_guard<std::mutex> lock(client->m);
     ASSERT_EQ(client->frames.size(), count);
-    for (std::size_t i = 0; i < count; ++i) ASSERT_EQ(client->frames[i], "frame-" + std::to_string(i));
+    for (std::size_t i = 0; i < count; ++i)
+      ASSERT_EQ(client->frames[i], "frame-" + std::to_string(i));
     // Batching: far fewer reads than frames.
     EXPECT_LT(client->batches, count);
   }
   ASSERT_TRUE(log.wait(1));
+  // The server counts a frame as out when its write completes, which may be
+  // just after the client has read it: wait (bounded) for the count.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
   auto stats = log.list[0].first->stats();
+  while (stats.frames_out < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+    stats = log.list[0].first->stats();
+  }
   EXPECT_EQ(stats.frames_in, count);
   EXPECT_EQ(stats.frames_out, count);
   EXPECT_EQ(result->conn->stats().frames_out, count);
@@ -292,8 +309,10 @@ TEST(transport, frames_sent_with_the_upgrade_request_are_not_lost) {
   const std::uint8_t key[4] = {9, 8, 7, 6};
   std::string early;
   append_ws_frame(early, ws_opcode::binary, "early-bird", key);
-  raw.send("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" + early);
+  raw.send(
+      "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+      early);
   ASSERT_TRUE(log.wait(1));
   ASSERT_TRUE(log.list[0].second->wait_frames(1));
   EXPECT_EQ(log.list[0].second->frames[0], "early-bird");
@@ -342,15 +361,16 @@ TEST(transport, http_requests_go_to_the_http_handler) {
   accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
   std::thread replier;
-  server srv(io, local_config(), echo_acceptor(log),
-             [&](const std::string& method, const std::string& target,
-                 std::function<void(http_response)> reply) {
-               // Replies may come later from another thread.
-               replier = std::thread([=] {
-                 reply(http_response{200, "application/json",
-                                     "{\"method\":\"" + method + "\",\"target\":\"" + target + "\"}"});
-               });
-             });
+  server srv(
+      io, local_config(), echo_acceptor(log),
+      [&](const std::string& method, const std::string& target,
+          std::function<void(http_response)> reply) {
+        // Replies may come later from another thread.
+        replier = std::thread([=] {
+          reply(http_response{200, "application/json",
+                              "{\"method\":\"" + method + "\",\"target\":\"" + target + "\"}"});
+        });
+      });
   raw_client raw(srv.port());
   raw.send("GET /status?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
   const std::string reply = raw.read_to_eof();
@@ -376,8 +396,9 @@ TEST(transport, garbage_gets_400_and_the_server_keeps_serving) {
   }
   {
     raw_client raw(srv.port());
-    raw.send("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Version: 13\r\n\r\n");  // no key
+    raw.send(
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n");  // no key
     EXPECT_EQ(raw.read_to_eof().rfind("HTTP/1.1 400", 0), 0u);
   }
   {
@@ -537,26 +558,39 @@ TEST(transport, runtime_stop_reports_every_open_connection_once) {
   EXPECT_EQ(client->closed_calls, 1);
 }
 
-// wss:// with a self-signed certificate made for this run.
-TEST(transport, wss_round_trip_with_a_self_signed_certificate) {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("clasp-tls-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout '" +
-                              key + "' -out '" + cert + "' >/dev/null 2>&1";
-  if (std::system(command.c_str()) != 0) {
-    fs::remove_all(dir);
-    GTEST_SKIP() << "openssl command not available";
-  }
-  {
-    accepted log;
-    io_runtime io;
+// A TLS echo server with a certificate from `ca` for `alt_names`.
+struct tls_echo_server {
+  tls_echo_server(io_runtime& io, test::test_ca& ca, const std::string& stem,
+                  const std::vector<std::string>& alt_names) {
+    auto files = ca.issue(stem, alt_names);
+    EXPECT_FALSE(files.certificate.empty()) << ca.error();
     server_config config = local_config();
-    config.tls = tls_files{cert, key};
-    server srv(io, config, echo_acceptor(log), nullptr);
-    auto result = connect_and_wait(io, "wss://localhost:" + std::to_string(srv.port()) + "/");
-    ASSERT_TRUE(result->conn) << result->error;
+    config.tls = tls_files{files.certificate, files.key};
+    srv = std::make_unique<server>(io, config, echo_acceptor(log), nullptr);
+  }
+  std::string url(const std::string& host) const {
+    return "wss://" + host + ":" + std::to_string(srv->port()) + "/";
+  }
+  accepted log;
+  std::unique_ptr<server> srv;
+};
+
+connect_options trusting(const test::test_ca& ca) {
+  connect_options options;
+  options.tls_ca_file = ca.certificate();
+  options.timeout = 5000ms;
+  return options;
+}
+
+// wss:// to a server whose certificate the given CA signed: by name and by address.
+TEST(transport, wss_round_trip_with_a_certificate_from_the_trusted_ca) {
+  test::test_ca ca;
+  ASSERT_TRUE(ca.ok()) << ca.error();
+  io_runtime io;
+  tls_echo_server hub(io, ca, "hub", {"DNS:localhost", "IP:127.0.0.1"});
+  for (const std::string host : {"localhost", "127.0.0.1"}) {
+    auto result = connect_and_wait(io, hub.url(host), trusting(ca));
+    ASSERT_TRUE(result->conn) << host << ": " << result->error;
     auto client = std::make_shared<recorder>();
     result->conn->start(client);
     for (int i = 0; i < 1000; ++i) result->conn->send(text("secure-" + std::to_string(i)));
@@ -564,14 +598,74 @@ TEST(transport, wss_round_trip_with_a_self_signed_certificate) {
     EXPECT_EQ(client->frames[999], "secure-999");
     result->conn->close();
     ASSERT_TRUE(client->wait_closed());
-
-    // Plain ws:// to a TLS port fails cleanly.
-    connect_options quick;
-    quick.timeout = 2000ms;
-    auto wrong = connect_and_wait(io, "ws://127.0.0.1:" + std::to_string(srv.port()), quick);
-    EXPECT_FALSE(wrong->conn);
   }
-  fs::remove_all(dir);
+  // Plain ws:// to a TLS port fails cleanly.
+  connect_options quick;
+  quick.timeout = 2000ms;
+  auto wrong = connect_and_wait(io, "ws://127.0.0.1:" + std::to_string(hub.srv->port()), quick);
+  EXPECT_FALSE(wrong->conn);
+}
+
+// The refusal happens in the TLS handshake, so the server never sees an upgrade.
+TEST(transport, wss_refuses_a_certificate_from_another_ca) {
+  test::test_ca ca, other_ca("some other CA");
+  ASSERT_TRUE(ca.ok() && other_ca.ok()) << ca.error() << other_ca.error();
+  io_runtime io;
+  tls_echo_server hub(io, ca, "hub", {"DNS:localhost", "IP:127.0.0.1"});
+  auto result = connect_and_wait(io, hub.url("127.0.0.1"), trusting(other_ca));
+  EXPECT_FALSE(result->conn);
+  EXPECT_NE(result->error.find("TLS handshake: certificate of 127.0.0.1 not trusted: "
+                               "unable to get local issuer certificate"),
+            std::string::npos)
+      << result->error;
+  // The system store does not know the test CA either (the default).
+  auto by_default = connect_and_wait(io, hub.url("localhost"));
+  EXPECT_FALSE(by_default->conn);
+  EXPECT_NE(by_default->error.find("not trusted"), std::string::npos) << by_default->error;
+  std::lock_guard<std::mutex> lock(hub.log.m);
+  EXPECT_TRUE(hub.log.list.empty()) << "a refused client completed the WebSocket upgrade";
+}
+
+TEST(transport, wss_refuses_a_certificate_for_another_host) {
+  test::test_ca ca;
+  ASSERT_TRUE(ca.ok()) << ca.error();
+  io_runtime io;
+  tls_echo_server hub(io, ca, "elsewhere", {"DNS:elsewhere.example", "IP:192.0.2.7"});
+  auto by_address = connect_and_wait(io, hub.url("127.0.0.1"), trusting(ca));
+  EXPECT_FALSE(by_address->conn);
+  EXPECT_NE(by_address->error.find("not trusted: IP address mismatch"), std::string::npos)
+      << by_address->error;
+  auto by_name = connect_and_wait(io, hub.url("localhost"), trusting(ca));
+  EXPECT_FALSE(by_name->conn);
+  EXPECT_NE(by_name->error.find("not trusted: hostname mismatch"), std::string::npos)
+      << by_name->error;
+  std::lock_guard<std::mutex> lock(hub.log.m);
+  EXPECT_TRUE(hub.log.list.empty());
+}
+
+TEST(transport, wss_without_verification_accepts_any_certificate) {
+  test::test_ca ca, other_ca("some other CA");
+  ASSERT_TRUE(ca.ok() && other_ca.ok());
+  io_runtime io;
+  tls_echo_server hub(io, ca, "elsewhere", {"DNS:elsewhere.example"});
+  connect_options insecure = trusting(other_ca);
+  insecure.verify_tls_peer = false;
+  auto result = connect_and_wait(io, hub.url("127.0.0.1"), insecure);
+  ASSERT_TRUE(result->conn) << result->error;
+  result->conn->abort();
+}
+
+TEST(transport, unreadable_ca_file_is_a_clear_connect_error) {
+  test::test_ca ca;
+  ASSERT_TRUE(ca.ok());
+  io_runtime io;
+  tls_echo_server hub(io, ca, "hub", {"IP:127.0.0.1"});
+  connect_options options;
+  options.tls_ca_file = "no-such-ca.pem";
+  auto result = connect_and_wait(io, hub.url("127.0.0.1"), options);
+  EXPECT_FALSE(result->conn);
+  EXPECT_NE(result->error.find("cannot load CA file 'no-such-ca.pem'"), std::string::npos)
+      << result->error;
 }
 
 TEST(transport, bad_tls_files_and_busy_ports_throw_clear_errors) {
@@ -586,7 +680,8 @@ TEST(transport, bad_tls_files_and_busy_ports_throw_clear_errors) {
     server second(io, same, nullptr, nullptr);
     ADD_FAILURE() << "binding a used port must throw";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -36,9 +36,39 @@ TEST(ws_frame, server_reads_masked_frames_of_every_length_class) {
   EXPECT_EQ(reader.buffered(), 0u);
 }
 
+// An idle connection holds no read buffer; a half-read frame keeps it.
+TEST(ws_frame, the_read_buffer_is_released_only_when_nothing_is_buffered) {
+  ws_frame_reader reader(ws_role::server);
+  const std::string wire = client_frame(ws_opcode::binary, std::string(40000, 'x')) +
+                           client_frame(ws_opcode::binary, "tail");
+  reader.feed(wire.substr(0, 30000));  // the first frame, cut short
+  EXPECT_GE(reader.capacity(), 30000u);
+  frame_batch batch;
+  ws_events events;
+  reader.parse(batch, events);
+  EXPECT_EQ(batch.size(), 0u);
+  reader.release_idle();
+  EXPECT_EQ(reader.buffered(), 30000u) << "a partial frame must survive release_idle";
+  reader.feed(wire.substr(30000));
+  reader.parse(batch, events);
+  ASSERT_FALSE(events.failed()) << events.error;
+  EXPECT_EQ(messages(batch), (std::vector<std::string>{std::string(40000, 'x'), "tail"}));
+  reader.release_idle();
+  EXPECT_EQ(reader.capacity(), 0u);
+  // And it grows again for the next read.
+  char* into = reader.prepare(64 * 1024);
+  ASSERT_NE(into, nullptr);
+  EXPECT_GE(reader.writable(), 64u * 1024);
+  const std::string again = client_frame(ws_opcode::binary, "again");
+  std::copy(again.begin(), again.end(), into);
+  reader.commit(again.size());
+  frame_batch next;
+  reader.parse(next, events);
+  EXPECT_EQ(messages(next), (std::vector<std::string>{"again"}));
+}
+
 TEST(ws_frame, every_split_point_gives_the_same_messages) {
-  std::string wire = client_frame(ws_opcode::binary, "first") +
-                     client_frame(ws_opcode::ping, "p") +
+  std::string wire = client_frame(ws_opcode::binary, "first") + client_frame(ws_opcode::ping, "p") +
                      client_frame(ws_opcode::binary, std::string(200, 'x')) +
                      client_frame(ws_opcode::binary, "frag-", false) +
                      client_frame(ws_opcode::pong, "") +
@@ -116,18 +146,27 @@ TEST(ws_frame, protocol_violations_are_errors) {
   std::string long_ping = client_frame(ws_opcode::ping, std::string(126, 'p'));
   std::string frag_ping = client_frame(ws_opcode::ping, "p", false);
   std::string stray_cont = client_frame(ws_opcode::continuation, "x");
-  std::string nested = client_frame(ws_opcode::binary, "a", false) + client_frame(ws_opcode::binary, "b");
+  std::string nested =
+      client_frame(ws_opcode::binary, "a", false) + client_frame(ws_opcode::binary, "b");
   std::string close1 = client_frame(ws_opcode::close, "x");
-  std::string huge_len("\x82\xFF\x80\x00\x00\x00\x00\x00\x00\x01" "abcd", 14);
+  std::string huge_len(
+      "\x82\xFF\x80\x00\x00\x00\x00\x00\x00\x01"
+      "abcd",
+      14);
   std::string oversize = client_frame(ws_opcode::binary, std::string(1025, 'o'));
   std::string oversize_frags = client_frame(ws_opcode::binary, std::string(600, 'o'), false) +
                                client_frame(ws_opcode::continuation, std::string(600, 'o'));
   const std::vector<bad_input> cases{
-      {"rsv bit", rsv, 1002},           {"opcode 3", bad_op, 1002},
-      {"unmasked", unmasked, 1002},     {"ping > 125", long_ping, 1002},
-      {"fragmented ping", frag_ping, 1002}, {"stray continuation", stray_cont, 1002},
-      {"nested message", nested, 1002}, {"close of 1 byte", close1, 1002},
-      {"64-bit high bit", huge_len, 1002}, {"oversize", oversize, 1009},
+      {"rsv bit", rsv, 1002},
+      {"opcode 3", bad_op, 1002},
+      {"unmasked", unmasked, 1002},
+      {"ping > 125", long_ping, 1002},
+      {"fragmented ping", frag_ping, 1002},
+      {"stray continuation", stray_cont, 1002},
+      {"nested message", nested, 1002},
+      {"close of 1 byte", close1, 1002},
+      {"64-bit high bit", huge_len, 1002},
+      {"oversize", oversize, 1009},
       {"oversize in fragments", oversize_frags, 1009},
   };
   for (const auto& c : cases) {
@@ -146,7 +185,10 @@ TEST(ws_frame, protocol_violations_are_errors) {
 
 TEST(ws_frame, oversize_is_rejected_from_the_header_alone) {
   // Only the header of a 2 MiB frame: no need to buffer the payload to refuse it.
-  std::string header("\x82\xFF\x00\x00\x00\x00\x00\x20\x00\x00" "\x01\x02\x03\x04", 14);
+  std::string header(
+      "\x82\xFF\x00\x00\x00\x00\x00\x20\x00\x00"
+      "\x01\x02\x03\x04",
+      14);
   ws_frame_reader reader(ws_role::server);
   reader.feed(header);
   frame_batch batch;
