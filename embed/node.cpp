@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <caf/all.hpp>
+#include <caf/logger.hpp>
 
 #include "actors/actor_types.hpp"
 #include "actors/federation/federation_facade.hpp"
@@ -23,7 +24,19 @@ namespace {
 
 enum class phase { starting, running, stopping, stopped };
 
+// CAF pins its logger in a thread-local of every thread that spawns an actor or
+// makes a scoped_actor, and ~actor_system waits until that reference is gone. A
+// host thread that queried the node must therefore let go when it is done.
+struct host_thread_scope {
+  host_thread_scope() = default;
+  host_thread_scope(const host_thread_scope&) = delete;
+  host_thread_scope& operator=(const host_thread_scope&) = delete;
+  ~host_thread_scope() { release_caf_thread_state(); }
+};
+
 }  // namespace
+
+void release_caf_thread_state() { caf::logger::set_current_actor_system(nullptr); }
 
 struct node::impl {
   federation_mode mode = federation_mode::standalone;
@@ -93,6 +106,7 @@ struct node::impl {
   result<T> query(Query&& ask) const {
     std::shared_lock<std::shared_mutex> lock(handles_mutex);
     if (!sys) return result<T>::failure("the router is not running");
+    host_thread_scope host;
     clasp::actors::federation_facade facade(*sys, manager, query_timeout);
     auto answer = ask(facade);
     if (!answer) return result<T>::failure(answer.error());
@@ -164,6 +178,7 @@ result<std::unique_ptr<node>> node::start(const node_config& config,
 }
 
 void node::stop() {
+  release_caf_thread_state();
   {
     std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
     impl_->stop_requested = true;
@@ -233,6 +248,7 @@ link_subscription node::subscribe_link_events(std::function<void(const link_even
     return link_subscription{sub};
   }
   poll_interval = std::max(poll_interval, std::chrono::milliseconds(1));
+  host_thread_scope host;
   auto watcher = detail::spawn_link_watcher(*impl_->sys, impl_->manager, sub, poll_interval);
   // Forget watchers whose subscription ended, so a host that subscribes often stays small.
   auto& w = impl_->watchers;

@@ -17,7 +17,9 @@ class result {
   bool ok() const { return value_.has_value(); }
   explicit operator bool() const { return ok(); }
   const T& operator*() const { return *value_; }
+  T& operator*() { return *value_; }  // e.g. std::move(*started) to take a node
   const T* operator->() const { return &*value_; }
+  T* operator->() { return &*value_; }
   const T& value() const { return value_.value(); }
   // Empty when ok(); otherwise says what went wrong, e.g. "timeout after 3000 ms".
   const std::string& error() const { return error_; }
