@@ -34,7 +34,9 @@ peer_summary peer_from_row(const nlohmann::json& row) {
 }
 
 std::string peer_key(const peer_summary& peer) {
-  return peer.router_id.empty() ? "endpoint:" + peer.endpoint : peer.router_id;
+  // An outbound link keeps its endpoint while its router id is learnt in the handshake.
+  if (peer.outbound && !peer.endpoint.empty()) return "out:" + peer.endpoint;
+  return "id:" + peer.router_id;
 }
 
 }  // namespace clasp_federation::detail

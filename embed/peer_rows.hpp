@@ -10,8 +10,8 @@ namespace clasp_federation::detail {
 
 peer_summary peer_from_row(const nlohmann::json& row);
 
-// Rows keyed the way the watcher compares them: router id, or the endpoint
-// for an outbound link that has not learnt its peer's id yet.
+// Rows keyed the way the watcher compares them: the endpoint for a link we
+// dialled (its router id is only known after the handshake), else the router id.
 std::string peer_key(const peer_summary& peer);
 
 }  // namespace clasp_federation::detail
