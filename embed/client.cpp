@@ -17,9 +17,12 @@ std::string open_error(clasp::app::client_session& s, const std::string& url,
                        const std::string& token) {
   std::string why;
   switch (s.open(url, token, why)) {
-    case clasp::app::client_session::open_result::ok: return {};
-    case clasp::app::client_session::open_result::refused: return url + " refused the session: " + why;
-    case clasp::app::client_session::open_result::unreachable: break;
+    case clasp::app::client_session::open_result::ok:
+      return {};
+    case clasp::app::client_session::open_result::refused:
+      return url + " refused the session: " + why;
+    case clasp::app::client_session::open_result::unreachable:
+      break;
   }
   return "cannot reach a router at " + url + ": " + why;
 }

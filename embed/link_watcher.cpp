@@ -64,8 +64,8 @@ bool deliver(const subscription_ptr& sub, const std::vector<link_event>& events)
 }  // namespace
 
 caf::actor spawn_link_watcher(caf::actor_system& sys,
-                              clasp::actors::federation_manager_actor manager,
-                              subscription_ptr sub, std::chrono::milliseconds interval) {
+                              clasp::actors::federation_manager_actor manager, subscription_ptr sub,
+                              std::chrono::milliseconds interval) {
   using namespace clasp::actors;
   const auto timeout = std::max(interval * 4, std::chrono::milliseconds(1000));
   auto behavior = [=](caf::stateful_actor<watcher_state>* self) -> caf::behavior {

@@ -163,8 +163,8 @@ result<std::unique_ptr<node>> node::start(const node_config& config,
 
   std::unique_ptr<node> n(new node(std::move(state)));
   std::unique_lock<std::mutex> lock(raw->lifecycle_mutex);
-  bool settled = raw->lifecycle_changed.wait_for(
-      lock, timeout, [raw] { return raw->current != phase::starting; });
+  bool settled = raw->lifecycle_changed.wait_for(lock, timeout,
+                                                 [raw] { return raw->current != phase::starting; });
   if (settled && raw->current == phase::running) return started::success(std::move(n));
   const bool exited = raw->current == phase::stopped;
   lock.unlock();
@@ -252,9 +252,9 @@ link_subscription node::subscribe_link_events(std::function<void(const link_even
   auto watcher = detail::spawn_link_watcher(*impl_->sys, impl_->manager, sub, poll_interval);
   // Forget watchers whose subscription ended, so a host that subscribes often stays small.
   auto& w = impl_->watchers;
-  w.erase(std::remove_if(w.begin(), w.end(),
-                         [](auto& entry) { return entry.first->cancelled.load(); }),
-          w.end());
+  w.erase(
+      std::remove_if(w.begin(), w.end(), [](auto& entry) { return entry.first->cancelled.load(); }),
+      w.end());
   w.emplace_back(sub, std::move(watcher));
   return link_subscription{sub};
 }

@@ -10,10 +10,14 @@ namespace {
 
 const char* mode_flag(federation_mode mode) {
   switch (mode) {
-    case federation_mode::hub: return "hub";
-    case federation_mode::leaf: return "leaf";
-    case federation_mode::mesh: return "mesh";
-    case federation_mode::standalone: break;
+    case federation_mode::hub:
+      return "hub";
+    case federation_mode::leaf:
+      return "leaf";
+    case federation_mode::mesh:
+      return "mesh";
+    case federation_mode::standalone:
+      break;
   }
   return "off";
 }
@@ -31,21 +35,23 @@ std::string ms(std::chrono::milliseconds d) {
 }  // namespace
 
 std::optional<clasp::app::server_options> server_options_from_config(const node_config& config,
-                                                                      std::string& error) {
+                                                                     std::string& error) {
   const auto& fed = config.federation;
-  std::vector<std::string> args = {
-      "--bind", config.bind,
-      "--port", std::to_string(config.port),
-      "--log-level", config.log_level,
-      "--io-threads", std::to_string(config.io_threads),
-      "--actor-threads", std::to_string(config.actor_threads),
-      "--federation-mode", mode_flag(fed.mode),
-      "--federation-reconnect-delay-ms", ms(fed.reconnect_delay),
-      "--federation-max-reconnect-delay-ms", ms(fed.max_reconnect_delay),
-      "--federation-max-reconnect-attempts", std::to_string(fed.max_reconnect_attempts),
-      "--federation-sync-interval-ms", ms(fed.sync_interval),
-      "--federation-client-name", fed.client_name,
+  const std::pair<const char*, std::string> valued[] = {
+      {"--bind", config.bind},
+      {"--port", std::to_string(config.port)},
+      {"--log-level", config.log_level},
+      {"--io-threads", std::to_string(config.io_threads)},
+      {"--actor-threads", std::to_string(config.actor_threads)},
+      {"--federation-mode", mode_flag(fed.mode)},
+      {"--federation-reconnect-delay-ms", ms(fed.reconnect_delay)},
+      {"--federation-max-reconnect-delay-ms", ms(fed.max_reconnect_delay)},
+      {"--federation-max-reconnect-attempts", std::to_string(fed.max_reconnect_attempts)},
+      {"--federation-sync-interval-ms", ms(fed.sync_interval)},
+      {"--federation-client-name", fed.client_name},
   };
+  std::vector<std::string> args;
+  for (const auto& [flag, value] : valued) args.insert(args.end(), {flag, value});
   if (!fed.features.empty()) args.insert(args.end(), {"--features", joined(fed.features)});
   // A hub owns nothing, so the seed's default "/**" only applies to leaf and mesh.
   if (fed.mode == federation_mode::leaf || fed.mode == federation_mode::mesh)

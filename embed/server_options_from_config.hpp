@@ -12,6 +12,6 @@ namespace clasp_federation::detail {
 
 // The options, or nullopt with `error` naming the setting that is wrong.
 std::optional<clasp::app::server_options> server_options_from_config(const node_config& config,
-                                                                      std::string& error);
+                                                                     std::string& error);
 
 }  // namespace clasp_federation::detail

@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
 
   // The same facts through the queries (and the typed handles, for CAF users).
   auto active = node.active_peers();
-  if (!active || active->empty()) return fail("active_peers: " + (active ? "none" : active.error()));
+  if (!active || active->empty())
+    return fail("active_peers: " + (active ? "none" : active.error()));
   auto forward = node.should_forward("/embedded/demo/level", "");
   if (!forward || !*forward) return fail("a local write to /embedded/** is not forwarded");
   if (!cf::manager_of(node)) return fail("no federation manager handle");

@@ -40,7 +40,8 @@ response plain_reply(unsigned status, std::string_view content_type, std::string
   response r;
   r.version(11);
   r.result(status >= 100 && status <= 999 ? status : 500u);  // keeps codes Beast has no name for
-  r.set(http::field::content_type, boost::beast::string_view(content_type.data(), content_type.size()));
+  r.set(http::field::content_type,
+        boost::beast::string_view(content_type.data(), content_type.size()));
   r.keep_alive(false);
   r.body() = std::move(body);
   r.prepare_payload();
@@ -133,11 +134,11 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (header_has_token(view(request[http::field::sec_websocket_protocol]), "clasp"))
       reply_->set(http::field::sec_websocket_protocol, "clasp");
     done_ = true;
-    http::async_write(*stream_, *reply_,
-                      asio::bind_executor(strand_, [self = this->shared_from_this()](
-                                                       error_code ec, std::size_t) {
-                        self->on_upgraded(ec);
-                      }));
+    http::async_write(
+        *stream_, *reply_,
+        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+          self->on_upgraded(ec);
+        }));
   }
 
   void on_upgraded(error_code ec) {
@@ -162,11 +163,11 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (done_ || !stream_) return;
     done_ = true;
     reply_ = std::move(reply);
-    http::async_write(*stream_, *reply_,
-                      asio::bind_executor(strand_, [self = this->shared_from_this()](
-                                                       error_code, std::size_t) {
-                        self->close_socket(true);
-                      }));
+    http::async_write(
+        *stream_, *reply_,
+        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code, std::size_t) {
+          self->close_socket(true);
+        }));
   }
 
   void close_socket(bool force = false) {

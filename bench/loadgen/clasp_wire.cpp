@@ -24,7 +24,8 @@ void put_string(bytes& out, const std::string& s) {
 std::string base64(const std::uint8_t* p, std::size_t n) {
   std::string out(4 * ((n + 2) / 3), '\0');
   // EVP_EncodeBlock writes the padded encoding plus a NUL, which the string already has room for.
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), p, static_cast<int>(n));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), p, static_cast<int>(n));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }

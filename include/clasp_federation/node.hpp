@@ -57,9 +57,8 @@ class node {
  public:
   // Validates `config` (errors name the setting), starts the router and waits,
   // at most `timeout`, until it listens and its actors run.
-  static result<std::unique_ptr<node>> start(const node_config& config,
-                                             std::chrono::milliseconds timeout =
-                                                 std::chrono::seconds(10));
+  static result<std::unique_ptr<node>> start(
+      const node_config& config, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~node();  // stop()
   node(const node&) = delete;
   node& operator=(const node&) = delete;

@@ -52,7 +52,8 @@ TEST(embedded_example, builds_from_the_installed_package_and_reaches_a_hub) {
   log = work + "-configure.log";
   std::string configure = cmake + " -S " + quoted(examples) + " -B " + quoted(example_build) +
                           " -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + quoted(prefix);
-  if (const std::string gen = CLASP_CMAKE_GENERATOR; !gen.empty()) configure += " -G " + quoted(gen);
+  if (const std::string gen = CLASP_CMAKE_GENERATOR; !gen.empty())
+    configure += " -G " + quoted(gen);
   if (const std::string launcher = CLASP_CXX_LAUNCHER; !launcher.empty())
     configure += " -DCMAKE_CXX_COMPILER_LAUNCHER=" + quoted(launcher);
   ASSERT_EQ(run(configure, log), 0) << tail_of(log);
@@ -64,8 +65,7 @@ TEST(embedded_example, builds_from_the_installed_package_and_reaches_a_hub) {
       {"--no-persistence", "--features", "federation", "--federation-id", "hub"}));
   log = work + "-run.log";
   const std::string example = example_build + "/embedded_leaf";
-  EXPECT_EQ(run("timeout 60 " + quoted(example) + " " + quoted(hub.url()), log), 0)
-      << tail_of(log);
+  EXPECT_EQ(run("timeout 60 " + quoted(example) + " " + quoted(hub.url()), log), 0) << tail_of(log);
   EXPECT_NE(tail_of(log).find("hub hub holds /embedded/demo/level = 0.75"), std::string::npos)
       << tail_of(log);
   EXPECT_TRUE(hub.running());

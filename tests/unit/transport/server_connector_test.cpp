@@ -400,15 +400,16 @@ TEST(transport, garbage_gets_400_and_the_server_keeps_serving) {
 TEST(transport, upgrade_refusals_and_odd_statuses_are_well_formed_http) {
   accepted log;  // outlives the runtime whose thread fills it
   io_runtime io;
-  server srv(io, local_config(), echo_acceptor(log),
-             [](const std::string&, const std::string& target,
-                std::function<void(http_response)> reply) {
-               reply(http_response{target == "/odd" ? 299 : 4242, "text/plain", "x"});
-             });
+  server srv(
+      io, local_config(), echo_acceptor(log),
+      [](const std::string&, const std::string& target, std::function<void(http_response)> reply) {
+        reply(http_response{target == "/odd" ? 299 : 4242, "text/plain", "x"});
+      });
   {
     raw_client raw(srv.port());
-    raw.send("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
+    raw.send(
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
     const std::string reply = raw.read_to_eof();
     EXPECT_EQ(reply.rfind("HTTP/1.1 426 Upgrade Required\r\n", 0), 0u) << reply;
     EXPECT_NE(reply.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos) << reply;
