@@ -22,7 +22,7 @@ namespace clasp_federation {
 
 namespace {
 
-enum class phase { starting, running, stopping, stopped };
+enum class phase { starting, running, stopped };
 
 // CAF pins its logger in a thread-local of every thread that spawns an actor or
 // makes a scoped_actor, and ~actor_system waits until that reference is gone. A

@@ -63,7 +63,9 @@ class node {
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  // Closes every session and link, saves state, ends the actors. Idempotent.
+  // Closes every session and link, saves state, ends the actors. Idempotent;
+  // bounded by the router's own shutdown waits (a few seconds at most). Not from
+  // a link-event callback: the actor running it must end before stop() can.
   void stop();
   bool running() const;
 
