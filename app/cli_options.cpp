@@ -8,10 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <random>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 #include <nlohmann/json.hpp>
 
 #include "app/config_file.hpp"
@@ -104,17 +105,8 @@ std::string wrap(const std::string& text, std::size_t indent, std::size_t width 
 }  // namespace
 
 std::string random_uuid_v4() {
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
-  std::uint64_t hi = gen(), lo = gen();
-  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
-  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
-  char buf[37];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buf;
+  // random_generator draws from the operating system's entropy source.
+  return boost::uuids::to_string(boost::uuids::random_generator()());
 }
 
 std::string server_help() {

@@ -50,6 +50,7 @@ class json_line_formatter final : public spdlog::formatter {
 }  // namespace
 
 void setup_logging(const std::string& level, const std::string& format) {
+  spdlog::drop("clasp");  // an embedding host may start several routers in one process
   auto logger =
       format == "json" ? spdlog::stderr_logger_mt("clasp") : spdlog::stderr_color_mt("clasp");
   spdlog::set_default_logger(logger);

@@ -131,6 +131,16 @@ int run_router(const server_options& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  router_hooks hooks;
+  hooks.wait_for_stop = [signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+  };
+  return run_router(options, hooks);
+}
+
+int run_router(const server_options& options, const router_hooks& hooks) {
   setup_logging(options.log_level, options.log_format);
 
   actors::node_config node_settings = options.node;
@@ -340,9 +350,9 @@ int run_router(const server_options& options) {
     if (fed.tls_insecure)
       spdlog::warn("--federation-tls-insecure: wss:// peers are not authenticated; anyone on the path can read the token");
 
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("signal {}: shutting down", sig);
+    if (hooks.on_ready) hooks.on_ready({sys, store, manager, server->port(), fed.router_id});
+    hooks.wait_for_stop();
+    if (hooks.on_stopping) hooks.on_stopping();
 
     // Stop accepting, say goodbye to every session, save, then end the actors.
     server->stop();

@@ -6,12 +6,12 @@
 #include <boost/asio/io_context_strand.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include <optional>
 
@@ -33,18 +33,19 @@ std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}
 tcp_socket& socket_of(tcp_socket& s) { return s; }
 tcp_socket& socket_of(tls_stream& s) { return s.next_layer(); }
 
-std::string plain_reply(int status, std::string_view content_type, std::string_view body,
-                        std::string_view extra_headers = {}) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " ";
-  out += std::string(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status))));
-  out += "\r\nContent-Type: ";
-  out += content_type;
-  out += "\r\nContent-Length: " + std::to_string(body.size());
-  out += "\r\nConnection: close\r\n";
-  out += extra_headers;
-  out += "\r\n";
-  out += body;
-  return out;
+using response = http::response<http::string_body>;
+
+// A complete reply after which the connection closes (Content-Length set by Beast).
+response plain_reply(unsigned status, std::string_view content_type, std::string body) {
+  response r;
+  r.version(11);
+  r.result(status >= 100 && status <= 999 ? status : 500u);  // keeps codes Beast has no name for
+  r.set(http::field::content_type,
+        boost::beast::string_view(content_type.data(), content_type.size()));
+  r.keep_alive(false);
+  r.body() = std::move(body);
+  r.prepare_payload();
+  return r;
 }
 
 template <class Stream>
@@ -102,8 +103,9 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (!settings_->on_http) return write_and_close(plain_reply(404, "text/plain", "not found\n"));
     auto self = this->shared_from_this();
     auto reply = [self](http_response response) {
-      asio::post(self->strand_, [self, response = std::move(response)] {
-        self->write_and_close(plain_reply(response.status, response.content_type, response.body));
+      asio::post(self->strand_, [self, response = std::move(response)]() mutable {
+        self->write_and_close(plain_reply(static_cast<unsigned>(response.status),
+                                          response.content_type, std::move(response.body)));
       });
     };
     try {
@@ -119,21 +121,24 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (request.method() != http::verb::get || key.empty() ||
         !header_has_token(view(request[http::field::connection]), "upgrade"))
       return write_and_close(plain_reply(400, "text/plain", "bad websocket upgrade\n"));
-    if (request[http::field::sec_websocket_version] != "13")
-      return write_and_close(plain_reply(426, "text/plain", "websocket version 13 only\n",
-                                         "Sec-WebSocket-Version: 13\r\n"));
+    if (request[http::field::sec_websocket_version] != "13") {
+      auto refusal = plain_reply(426, "text/plain", "websocket version 13 only\n");
+      refusal.set(http::field::sec_websocket_version, "13");
+      return write_and_close(std::move(refusal));
+    }
     // permessage-deflate is never echoed: frames stay uncompressed.
-    reply_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
-    reply_ += "Sec-WebSocket-Accept: " + ws_accept_key(key) + "\r\n";
+    reply_.emplace(http::status::switching_protocols, request.version());
+    reply_->set(http::field::upgrade, "websocket");
+    reply_->set(http::field::connection, "Upgrade");
+    reply_->set(http::field::sec_websocket_accept, ws_accept_key(key));
     if (header_has_token(view(request[http::field::sec_websocket_protocol]), "clasp"))
-      reply_ += "Sec-WebSocket-Protocol: clasp\r\n";
-    reply_ += "\r\n";
+      reply_->set(http::field::sec_websocket_protocol, "clasp");
     done_ = true;
-    asio::async_write(*stream_, asio::buffer(reply_),
-                      asio::bind_executor(strand_, [self = this->shared_from_this()](
-                                                       error_code ec, std::size_t) {
-                        self->on_upgraded(ec);
-                      }));
+    http::async_write(
+        *stream_, *reply_,
+        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+          self->on_upgraded(ec);
+        }));
   }
 
   void on_upgraded(error_code ec) {
@@ -154,15 +159,15 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
       connection->abort();
   }
 
-  void write_and_close(std::string reply) {
+  void write_and_close(response reply) {
     if (done_ || !stream_) return;
     done_ = true;
     reply_ = std::move(reply);
-    asio::async_write(*stream_, asio::buffer(reply_),
-                      asio::bind_executor(strand_, [self = this->shared_from_this()](
-                                                       error_code, std::size_t) {
-                        self->close_socket(true);
-                      }));
+    http::async_write(
+        *stream_, *reply_,
+        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code, std::size_t) {
+          self->close_socket(true);
+        }));
   }
 
   void close_socket(bool force = false) {
@@ -182,7 +187,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   asio::steady_timer timer_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::string reply_;
+  std::optional<response> reply_;  // kept alive until its write completes
   bool done_ = false;  // a reply or the upgrade is under way
 };
 

@@ -1,6 +1,8 @@
 // Encoders and the param walker of clasp_wire.hpp (big-endian, per PROTOCOL.md).
 #include "clasp_wire.hpp"
 
+#include <openssl/evp.h>
+
 #include <cstring>
 
 namespace bench {
@@ -20,18 +22,12 @@ void put_string(bytes& out, const std::string& s) {
 }
 
 std::string base64(const std::uint8_t* p, std::size_t n) {
-  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string s;
-  for (std::size_t i = 0; i < n; i += 3) {
-    std::uint32_t v = std::uint32_t{p[i]} << 16;
-    if (i + 1 < n) v |= std::uint32_t{p[i + 1]} << 8;
-    if (i + 2 < n) v |= p[i + 2];
-    s += abc[(v >> 18) & 63];
-    s += abc[(v >> 12) & 63];
-    s += i + 1 < n ? abc[(v >> 6) & 63] : '=';
-    s += i + 2 < n ? abc[v & 63] : '=';
-  }
-  return s;
+  std::string out(4 * ((n + 2) / 3), '\0');
+  // EVP_EncodeBlock writes the padded encoding plus a NUL, which the string already has room for.
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), p, static_cast<int>(n));
+  out.resize(static_cast<std::size_t>(written));
+  return out;
 }
 
 std::uint64_t get_u64(const std::uint8_t* p) {

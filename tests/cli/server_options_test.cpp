@@ -301,5 +301,16 @@ TEST(ServerOptions, PrintConfigHidesTheToken) {
   EXPECT_EQ(json::parse(out)["federation-token"], "(hidden)");
 }
 
+TEST(server_options, default_router_ids_are_distinct_uuid_v4s) {
+  const std::string a = random_uuid_v4(), b = random_uuid_v4();
+  EXPECT_NE(a, b);
+  for (const auto& id : {a, b}) {
+    ASSERT_EQ(id.size(), 36u) << id;
+    for (std::size_t dash : {8u, 13u, 18u, 23u}) EXPECT_EQ(id[dash], '-') << id;
+    EXPECT_EQ(id[14], '4') << "version nibble: " << id;
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << "variant: " << id;
+  }
+}
+
 }  // namespace
 }  // namespace clasp::app

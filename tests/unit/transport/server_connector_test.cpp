@@ -418,6 +418,41 @@ TEST(transport, garbage_gets_400_and_the_server_keeps_serving) {
   ASSERT_TRUE(client->wait_frames(1));
 }
 
+TEST(transport, upgrade_refusals_and_odd_statuses_are_well_formed_http) {
+  accepted log;  // outlives the runtime whose thread fills it
+  io_runtime io;
+  server srv(
+      io, local_config(), echo_acceptor(log),
+      [](const std::string&, const std::string& target, std::function<void(http_response)> reply) {
+        reply(http_response{target == "/odd" ? 299 : 4242, "text/plain", "x"});
+      });
+  {
+    raw_client raw(srv.port());
+    raw.send(
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
+    const std::string reply = raw.read_to_eof();
+    EXPECT_EQ(reply.rfind("HTTP/1.1 426 Upgrade Required\r\n", 0), 0u) << reply;
+    EXPECT_NE(reply.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("Content-Length: 26\r\n"), std::string::npos) << reply;
+  }
+  {
+    raw_client raw(srv.port());
+    raw.send("GET /odd HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(raw.read_to_eof().rfind("HTTP/1.1 299 ", 0), 0u);  // a code Beast has no name for
+  }
+  {
+    raw_client raw(srv.port());
+    raw.send("GET /broken HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(raw.read_to_eof().rfind("HTTP/1.1 500 ", 0), 0u);  // not a status at all
+  }
+  {
+    raw_client raw(srv.port());
+    const std::string head = raw.upgrade();
+    EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  }
+}
+
 TEST(transport, connect_errors_are_clear) {
   io_runtime io;
   auto refused = connect_and_wait(io, "ws://127.0.0.1:1/");

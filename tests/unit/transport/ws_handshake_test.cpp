@@ -20,6 +20,11 @@ TEST(ws_handshake, base64_pads) {
   EXPECT_NE(ws_random_key(), ws_random_key());
 }
 
+TEST(ws_handshake, base64_of_binary_bytes) {
+  EXPECT_EQ(base64_encode(std::string("\x00\xff\x10\x80", 4)), "AP8QgA==");
+  EXPECT_EQ(base64_encode(std::string(16, '\xff')), "/////////////////////w==");
+}
+
 TEST(ws_handshake, header_tokens) {
   EXPECT_TRUE(header_has_token("keep-alive, Upgrade", "upgrade"));
   EXPECT_TRUE(header_has_token("json, clasp", "clasp"));

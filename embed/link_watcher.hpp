@@ -1,0 +1,35 @@
+// The actor behind node::subscribe_link_events: reads the manager's peer table
+// every interval, compares it with the last one, reports each state change.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include <caf/fwd.hpp>
+
+#include "actors/federation/federation_interfaces.hpp"
+#include "clasp_federation/node.hpp"
+
+namespace clasp_federation {
+
+// Shared by the subscription handle and the watcher actor. The callback runs
+// under `mutex` and only while `cancelled` is false; cancel() sets it under the
+// mutex, so cancel() returning means no call is running or will start.
+struct link_subscription::shared_state {
+  std::recursive_mutex mutex;  // recursive: a callback may cancel its own subscription
+  std::atomic<bool> cancelled{false};
+  std::function<void(const link_event&)> on_event;
+};
+
+namespace detail {
+
+caf::actor spawn_link_watcher(caf::actor_system& sys,
+                              clasp::actors::federation_manager_actor manager,
+                              std::shared_ptr<link_subscription::shared_state> state,
+                              std::chrono::milliseconds interval);
+
+}  // namespace detail
+}  // namespace clasp_federation
