@@ -139,6 +139,7 @@ struct sync_plan {
   std::string router_id;
   federation_link_actor actor;  // told sync_done when there is nothing to wait for
   std::vector<std::string> patterns;
+  std::uint64_t claim_us = 0;  // the router's start as it declared it (0: another implementation)
   bool closed = false;
 };
 // Link or session actor -> manager: a neighbour's route advertisement.

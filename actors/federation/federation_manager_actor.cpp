@@ -26,6 +26,7 @@ struct link_entry {
   bool inbound = false;
   bool named = false;  // its router id is known (outbound: the upstream declared)
   std::optional<std::vector<std::string>> declared_to;  // last DeclareNamespaces we sent it
+  std::uint64_t claim_us = 0;  // the neighbour's start, as it declared it
 };
 
 struct manager_state {
@@ -48,7 +49,7 @@ void plan_sync(manager_self self, session_id_t link, const link_entry& entry) {
   auto& st = self->state;
   if (!entry.named || !st.tracker) return;
   self->send(st.tracker, sync_plan{link, st.registry->router_of(link), entry.actor,
-                                   st.registry->upstream_patterns(link), false});
+                                   st.registry->upstream_patterns(link), entry.claim_us, false});
 }
 
 void start_tracker(manager_self self) {
@@ -166,6 +167,7 @@ federation_manager_actor::behavior_type manager_behavior(
         auto& entry = st.links[req.link];
         entry.actor = req.session;
         entry.inbound = true;
+        entry.claim_us = req.hello.claim_us;
         entry.named = false;  // syncs wait for link_ready: our ACK must reach the peer first
         resolve_redundant(self, req.link, req.router_id);
         if (st.persistence) self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
@@ -181,6 +183,7 @@ federation_manager_actor::behavior_type manager_behavior(
         auto& entry = st.links[u.link];
         entry.actor = u.actor;
         entry.inbound = false;
+        entry.claim_us = u.hello.claim_us;
         entry.named = u.named;
         if (u.named && resolve_redundant(self, u.link, u.router_id)) {
           after_change(self);
@@ -213,7 +216,7 @@ federation_manager_actor::behavior_type manager_behavior(
         auto it = st.links.find(c.link);
         if (it == st.links.end()) return;  // a client session, or a link that never declared
         const auto router = st.registry->router_of(c.link);
-        if (st.tracker) self->send(st.tracker, sync_plan{c.link, router, {}, {}, true});
+        if (st.tracker) self->send(st.tracker, sync_plan{c.link, router, {}, {}, 0, true});
         st.links.erase(it);
         st.registry->link_closed(c.link);
         after_change(self);

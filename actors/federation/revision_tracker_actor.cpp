@@ -31,7 +31,10 @@ struct tracker_state {
   // watermark" from then on; a pattern new to a router is asked for in full,
   // because the watermark says nothing about it.
   std::map<std::string, std::set<std::string>> synced_from;
-  bool own_restored = false;  // our own namespaces pulled back once this run
+  // Start time each router last declared: a new one means it restarted, and
+  // its change sequence (what our watermark counts) restarted with it.
+  std::map<std::string, std::uint64_t> incarnations;
+  std::set<std::string> own_restored_from;  // neighbours that sent our own namespaces back this run
   static inline const char* name = "revision_tracker";
 };
 
@@ -40,15 +43,20 @@ using tracker_self = revision_tracker_actor::stateful_pointer<tracker_state>;
 void sync_new_patterns(tracker_self self, session_id_t id, tracked_link& link) {
   auto& st = self->state;
   auto& synced = st.synced_from[link.router_id];
+  // The watermark is one per router and moves with every SyncComplete from
+  // it: once this link asked for anything, a pattern reached through it later
+  // would be asked "since" a mark already past what changed while it was
+  // unreachable that way, so only the link's first batch uses the watermark.
+  const bool first_batch = link.requested.empty();
   std::vector<std::string> fresh, again;
   for (const auto& p : link.patterns) {
     if (!link.requested.insert(p).second) continue;
-    (synced.insert(p).second ? fresh : again).push_back(p);
+    (synced.insert(p).second || !first_batch ? fresh : again).push_back(p);
   }
-  if (!st.own_restored && !st.own.empty()) {
-    // Once per run, from the first neighbour: our own state, in case we
-    // restarted without it (replicas kept it).
-    st.own_restored = true;
+  if (first_batch && !st.own.empty() && st.own_restored_from.insert(link.router_id).second) {
+    // Once per run from every neighbour: our own state, in case we restarted
+    // without it. The first neighbour alone is not enough: it may be a stale
+    // replica while another holds newer revisions above what we number from.
     for (const auto& p : st.own)
       if (std::find(fresh.begin(), fresh.end(), p) == fresh.end()) fresh.push_back(p);
   }
@@ -60,6 +68,15 @@ void sync_new_patterns(tracker_self self, session_id_t id, tracked_link& link) {
     link.settled = true;
     self->send(link.actor, sync_done{});
   }
+}
+
+// A router that restarted numbers its changes afresh: what we synced from its
+// previous run is asked for in full again.
+void note_incarnation(tracker_self self, const std::string& router_id, std::uint64_t claim_us) {
+  if (claim_us == 0) return;  // another implementation: it does not say
+  auto& known = self->state.incarnations[router_id];
+  if (known != 0 && known != claim_us) self->state.synced_from.erase(router_id);
+  known = claim_us;
 }
 
 revision_tracker_actor::behavior_type tracker_behavior(tracker_self self, state_store_actor store,
@@ -78,6 +95,7 @@ revision_tracker_actor::behavior_type tracker_behavior(tracker_self self, state_
           st.links.erase(plan.link);
           return;
         }
+        note_incarnation(self, plan.router_id, plan.claim_us);
         auto& link = st.links[plan.link];
         link.router_id = std::move(plan.router_id);
         link.actor = std::move(plan.actor);
