@@ -41,6 +41,9 @@ struct manager_state {
   // watermark" from then on; a pattern new to a router is asked for in full,
   // because the watermark says nothing about it.
   std::map<std::string, std::set<std::string>> synced_from;
+  // Start time (claim_us) each router last declared: a new one means it
+  // restarted, and its change sequence restarted with it.
+  std::map<std::string, std::uint64_t> incarnations;
   bool own_restored = false;  // our own namespaces pulled back once this run
   std::set<std::string> refusals_logged;
   static inline const char* name = "federation_manager";
@@ -57,10 +60,15 @@ void sync_new_routes(manager_self self, session_id_t link, link_entry& entry) {
   if (!entry.named) return;
   const auto router = st.registry->router_of(link);
   auto& synced = st.synced_from[router];
+  // The watermark is one per router and moves with every SyncComplete from
+  // it: once this link has asked for anything, a pattern reached through it
+  // later would be asked "since" a mark that already passed what changed
+  // while the link was down, so only the link's first batch uses it.
+  const bool first_batch = entry.requested.empty();
   std::vector<std::string> fresh, again;
   for (const auto& p : st.registry->upstream_patterns(link)) {
     if (!entry.requested.insert(p).second) continue;
-    (synced.insert(p).second ? fresh : again).push_back(p);
+    (synced.insert(p).second || !first_batch ? fresh : again).push_back(p);
   }
   if (!st.own_restored && !st.registry->own().empty()) {
     // Once per run, from the first neighbour: our own state, in case we
@@ -77,6 +85,17 @@ void sync_new_routes(manager_self self, session_id_t link, link_entry& entry) {
     entry.settled = true;
     self->send(entry.actor, sync_done{});
   }
+}
+
+// A router that restarted numbers its changes afresh: our watermark for its
+// previous run says nothing about the new one, so everything from it is asked
+// for in full again.
+void note_incarnation(manager_self self, const std::string& router_id, std::uint64_t claim_us) {
+  if (claim_us == 0) return;  // another implementation: it does not tell
+  auto& st = self->state;
+  auto& known = st.incarnations[router_id];
+  if (known != 0 && known != claim_us) st.synced_from.erase(router_id);
+  known = claim_us;
 }
 
 void log_refusals(manager_self self) {
@@ -175,6 +194,7 @@ federation_manager_actor::behavior_type manager_behavior(
         auto& st = self->state;
         if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns, req.hello))
           return declare_reply{err->code, err->reason, {}};
+        note_incarnation(self, req.router_id, req.hello.claim_us);
         auto& entry = st.links[req.link];
         entry.actor = req.session;
         entry.inbound = true;
@@ -190,6 +210,7 @@ federation_manager_actor::behavior_type manager_behavior(
       [=](upstream_declared& u) -> bool {
         auto& st = self->state;
         st.registry->declare_upstream(u.router_id, u.link, u.patterns, u.hello);
+        if (u.named) note_incarnation(self, u.router_id, u.hello.claim_us);
         auto& entry = st.links[u.link];
         entry.actor = u.actor;
         entry.inbound = false;
