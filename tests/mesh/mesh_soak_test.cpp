@@ -68,7 +68,8 @@ void run_soak(std::vector<node_spec> topology) {
   const auto& counts = load.counts();
   std::cout << "mesh soak: " << to_string(counts) << "\n";
   ::testing::Test::RecordProperty("counts", to_string(counts));
-  EXPECT_TRUE(converged) << counts.mismatches << " mismatches after healing, first: " << why;
+  EXPECT_TRUE(converged) << counts.mismatches
+                         << " mismatches after healing, the first ones: " << why;
   EXPECT_GT(counts.writes_acked, 0u);
   EXPECT_GT(counts.deliveries, 0u)
       << "the subscribers saw nothing: the duplicate check proved nothing";

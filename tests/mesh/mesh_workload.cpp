@@ -167,7 +167,7 @@ bool mesh_workload::converged(std::string* why, std::size_t* mismatches) {
   std::size_t diff = 0;
   std::string first;
   auto note = [&](const std::string& text) {
-    if (first.empty()) first = text;
+    if (diff < 5) first += (first.empty() ? "" : "; ") + text;
     ++diff;
   };
   for (std::size_t i = 0; i < cluster_.size(); ++i) {
