@@ -44,7 +44,7 @@ struct manager_state {
   // Start time (claim_us) each router last declared: a new one means it
   // restarted, and its change sequence restarted with it.
   std::map<std::string, std::uint64_t> incarnations;
-  bool own_restored = false;  // our own namespaces pulled back once this run
+  std::set<std::string> own_restored_from;  // neighbours that sent our own namespaces back this run
   std::set<std::string> refusals_logged;
   static inline const char* name = "federation_manager";
 };
@@ -70,10 +70,11 @@ void sync_new_routes(manager_self self, session_id_t link, link_entry& entry) {
     if (!entry.requested.insert(p).second) continue;
     (synced.insert(p).second || !first_batch ? fresh : again).push_back(p);
   }
-  if (!st.own_restored && !st.registry->own().empty()) {
-    // Once per run, from the first neighbour: our own state, in case we
-    // restarted without it (replicas kept it).
-    st.own_restored = true;
+  if (first_batch && !st.registry->own().empty() && st.own_restored_from.insert(router).second) {
+    // Once per run from every neighbour: our own state, in case we restarted
+    // without it. From the first one only is not enough: it may be a stale
+    // replica, and the newer revisions another one holds would then stay
+    // there, above what we number from (split brain).
     for (const auto& p : st.registry->own())
       if (std::find(fresh.begin(), fresh.end(), p) == fresh.end()) fresh.push_back(p);
   }
