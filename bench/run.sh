@@ -5,7 +5,7 @@
 #
 # Env: QUICK=1 (1 s latency, 100,000 messages), REPS (3), RATE (5000), LAT_DURATION (10),
 #      TP_MESSAGES (1000000), WINDOW (10000), KEYS (100), SYSTEMS ("nats mqtt clasp"),
-#      TOPOLOGIES ("federated single"), MODES ("latency throughput"),
+#      TOPOLOGIES ("federated single"; "mesh": three servers all connected, see bench/mesh), MODES ("latency throughput"),
 #      SERVER_CPU (0), CLIENT_CPU (1), IDLE_WAIT (0 s), LOADGEN, CLASP, NATS_SERVER,
 #      MOSQUITTO, KEEP_WORK=1 (keep server logs and configs),
 #      CLASP_ARGS (extra flags for every clasp router, split on spaces; each router
@@ -94,6 +94,13 @@ nats_conf() {  # nats_conf FILE PORT [leaf-listen-port] [remote-leaf-port]
     [ -n "${4:-}" ] && echo "leafnodes { remotes = [ { url: \"nats-leaf://127.0.0.1:$4\" } ] }"
   } >"$1"
 }
+nats_cluster_conf() {  # nats_cluster_conf FILE PORT CLUSTER_PORT OTHER_CLUSTER_PORT...
+  local file="$1" port="$2" cport="$3" routes="" p; shift 3
+  for p in "$@"; do routes="$routes${routes:+, }nats-route://127.0.0.1:$p"; done
+  { echo "listen: 127.0.0.1:$port"
+    echo "cluster { name: bench, listen: 127.0.0.1:$cport, routes: [ $routes ] }"
+  } >"$file"
+}
 mosquitto_conf() {  # mosquitto_conf FILE PORT [NAME HUB_PORT]
   { echo "listener $2 127.0.0.1"
     echo "allow_anonymous true"
@@ -112,6 +119,10 @@ start_topology() {
   RUN_DIR="$WORK/$system-$topology-$mode-$rep"; mkdir -p "$RUN_DIR"
   TOPO_PIDS=(); TOPO_ERROR=""
   hub="$(free_port)"; pa="$(free_port)"; pb="$(free_port)"; leaf="$(free_port)"
+  if [ "$topology" = mesh ]; then
+    start_mesh "$system"
+    return
+  fi
   case "$system:$topology" in
     nats:single)
       nats_conf "$RUN_DIR/hub.conf" "$hub"
@@ -152,6 +163,38 @@ start_topology() {
       fi ;;
   esac
 }
+
+# start_mesh SYSTEM: three servers, each connected to both others, publisher
+# on the first, subscriber on the second (bench/mesh/README.md).
+start_mesh() {
+  local pc ca cb cc
+  pc="$(free_port)"; ca="$(free_port)"; cb="$(free_port)"; cc="$(free_port)"
+  case "$1" in
+    nats)
+      nats_cluster_conf "$RUN_DIR/a.conf" "$pa" "$ca" "$cb" "$cc"
+      nats_cluster_conf "$RUN_DIR/b.conf" "$pb" "$cb" "$ca" "$cc"
+      nats_cluster_conf "$RUN_DIR/c.conf" "$pc" "$cc" "$ca" "$cb"
+      start_server node-a "$pa" "$NATS_SERVER" -c "$RUN_DIR/a.conf" || return 1
+      start_server node-b "$pb" "$NATS_SERVER" -c "$RUN_DIR/b.conf" || return 1
+      start_server node-c "$pc" "$NATS_SERVER" -c "$RUN_DIR/c.conf" || return 1 ;;
+    clasp)
+      if [ -z "$CLASP" ] || [ ! -x "$CLASP" ]; then TOPO_ERROR="clasp binary not found (set CLASP=...)"; return 1; fi
+      local n port id peers
+      for n in a b c; do
+        case "$n" in
+          a) port="$pa"; peers="ws://127.0.0.1:$pb,ws://127.0.0.1:$pc" ;;
+          b) port="$pb"; peers="ws://127.0.0.1:$pa,ws://127.0.0.1:$pc" ;;
+          c) port="$pc"; peers="ws://127.0.0.1:$pa,ws://127.0.0.1:$pb" ;;
+        esac
+        id="site-$n"
+        start_server "node-$n" "$port" "$CLASP" server --bind 127.0.0.1 --port "$port" --federation-mode mesh \
+          --federation-peers "$peers" --federation-namespaces "/$id/**" --federation-id "$id" $CLASP_ARGS || return 1
+      done ;;
+    *) TOPO_ERROR="no mesh topology for $1"; return 1 ;;
+  esac
+  PUB_URL="$(url_of "$1" "$pa")"; SUB_URL="$(url_of "$1" "$pb")"
+}
+url_of() { case "$1" in nats) echo "nats://127.0.0.1:$2" ;; mqtt) echo "mqtt://127.0.0.1:$2" ;; *) echo "ws://127.0.0.1:$2" ;; esac; }
 
 cpu_busy() {  # busy jiffies of all CPUs: user nice system irq softirq
   awk '/^cpu /{print $2+$3+$4+$7+$8; exit}' /proc/stat

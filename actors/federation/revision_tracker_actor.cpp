@@ -99,6 +99,13 @@ revision_tracker_actor::behavior_type tracker_behavior(tracker_self self, state_
         auto& link = st.links[plan.link];
         link.router_id = std::move(plan.router_id);
         link.actor = std::move(plan.actor);
+        // A namespace whose route moved away from this link is asked for in
+        // full when it comes back: meanwhile this link's router took changes
+        // we were not sent, and the watermark moved past them.
+        for (auto it = link.requested.begin(); it != link.requested.end();)
+          it = std::find(plan.patterns.begin(), plan.patterns.end(), *it) == plan.patterns.end()
+                   ? link.requested.erase(it)
+                   : std::next(it);
         link.patterns = std::move(plan.patterns);
         sync_new_patterns(self, plan.link, link);
       },

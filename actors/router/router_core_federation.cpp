@@ -220,7 +220,9 @@ void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
     if (!from_owner_side && owner.kind != owner_kind::self) continue;
     if (owner.kind == owner_kind::self) {
       const param_record* mine = params_.find(p.address);
-      if (mine && mine->written_here && p.revision >= mine->revision) {
+      // An equal revision with an equal value is a replica in step with us.
+      if (mine && mine->written_here &&
+          (p.revision > mine->revision || (p.revision == mine->revision && !(p.val == mine->val)))) {
         // We restarted without our state and already took new writes: ours
         // win and are renumbered above what the replica kept.
         params_.renumber_above(p.address, p.revision, now);

@@ -77,12 +77,14 @@ def main():
     print()
     print("| topology | metric | ours (clasp) | NATS | Mosquitto | ours/NATS | ours/Mosquitto |")
     print("|---|---|---|---|---|---|---|")
-    for topology in ("federated", "single"):
+    names = {"federated": "leaf A → hub → leaf B", "single": "single server",
+             "mesh": "mesh A → B (3 servers, all connected)"}
+    for topology in names:
         for mode, field, label, unit, _ in METRICS:
             vals = [median(topology, mode, s, field) for s, _ in SYSTEMS]
             if all(v is None for v in vals):
                 continue
-            name = "leaf A → hub → leaf B" if topology == "federated" else "single server"
+            name = names[topology]
             print(f"| {name} | {label} ({unit}) | " + " | ".join(fmt(v) for v in vals)
                   + f" | {ratio(vals[0], vals[1])} | {ratio(vals[0], vals[2])} |")
     failed = {}

@@ -1,0 +1,190 @@
+// Link-level mesh behaviour: one Active link per pair of routers that list
+// each other, chosen alike on both sides, and a ring that routes around a
+// dead router while writes to that router's namespace get 501.
+#include "tests/mesh/mesh_cluster.hpp"
+
+namespace clasp::meshtest {
+namespace {
+
+constexpr millis settle_timeout{20000};
+
+TEST(mesh_links, full_mesh_keeps_one_link_per_pair_chosen_alike) {
+  mesh_cluster cluster(full_mesh_topology(4));
+  std::string why;
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    auto peers_i = fedtest::peers_of(cluster.port(i));
+    for (std::size_t j = i + 1; j < cluster.size(); ++j) {
+      auto peers_j = fedtest::peers_of(cluster.port(j));
+      json ij, ji;
+      for (const auto& p : peers_i)
+        if (p.value("router_id", std::string{}) == cluster.spec(j).id &&
+            p.value("state", std::string{}) == "Active")
+          ij = p;
+      for (const auto& p : peers_j)
+        if (p.value("router_id", std::string{}) == cluster.spec(i).id &&
+            p.value("state", std::string{}) == "Active")
+          ji = p;
+      ASSERT_TRUE(ij.is_object() && ji.is_object()) << peers_i.dump() << "\n" << peers_j.dump();
+      // The same connection seen from both ends: opened by one, accepted by the other.
+      EXPECT_NE(ij.value("outbound", false), ji.value("outbound", false))
+          << cluster.spec(i).id << ": " << ij.dump() << "\n"
+          << cluster.spec(j).id << ": " << ji.dump();
+      // Kept is the one opened by the smaller router id.
+      EXPECT_TRUE(ij.value("outbound", false))
+          << cluster.spec(i).id << " < " << cluster.spec(j).id << " but kept the link "
+          << cluster.spec(j).id << " opened: " << ij.dump();
+    }
+  }
+}
+
+TEST(mesh_links, ring_routes_around_a_dead_router) {
+  mesh_cluster cluster(ring_topology(5));
+  std::string why;
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  // site-0's shortest path to site-2 is through site-1; kill site-1.
+  cluster.kill9(1);
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  auto at0 = fedtest::client_at(cluster.port(0));
+  auto at2 = fedtest::client_at(cluster.port(2));
+  // The way round (0-4-3-2) carries a write-to-owner and its replica back.
+  std::optional<message> reply;
+  const auto deadline = std::chrono::steady_clock::now() + settle_timeout;
+  do {
+    reply = fedtest::set_reply(*at0, fedtest::make_set("/site-2/around", 42), millis(8000));
+  } while (reply && reply->is<msg::error>() &&
+           reply->as<msg::error>().code == error_code::unavailable &&
+           std::chrono::steady_clock::now() < deadline);
+  ASSERT_TRUE(reply && reply->is<msg::ack>()) << (reply ? test::describe(*reply) : "no reply");
+  EXPECT_TRUE(fedtest::wait_value(*at2, "/site-2/around", 42, fedtest::converge_timeout));
+  EXPECT_TRUE(fedtest::wait_value(*at0, "/site-2/around", 42, fedtest::converge_timeout))
+      << "the owner's update did not come back to the writer's router";
+  // The dead router's namespace has no route: a clear 501, not a local copy.
+  auto dead = fedtest::set_reply(*at0, fedtest::make_set("/site-1/x", 1), millis(8000));
+  ASSERT_TRUE(dead.has_value());
+  ASSERT_TRUE(dead->is<msg::error>()) << test::describe(*dead);
+  EXPECT_EQ(dead->as<msg::error>().code, error_code::unavailable) << test::describe(*dead);
+}
+
+// A router restarted without its state must not take a write into another
+// router's namespace as its own before it has learned who owns it: that local
+// copy would carry revision 1 and never be replaced by the owner's value.
+// DISABLED: fails today (ACK rev 1 at the restarted router, the owner never
+// sees the write). The fix belongs to the client write path (router_core.cpp /
+// state store): see the meshproof report. Run with --gtest_also_run_disabled_tests.
+TEST(mesh_links, DISABLED_restarted_router_does_not_keep_writes_to_remote_namespaces) {
+  mesh_cluster cluster(line_topology(2));
+  std::string why;
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  {
+    auto at0 = fedtest::client_at(cluster.port(0));
+    for (int v = 1; v <= 3; ++v) ASSERT_GT(fedtest::set_ok(*at0, "/site-1/a", v), 0u);
+  }
+  cluster.kill9(0);
+  cluster.restart(0);
+  auto at0 = fedtest::client_at(cluster.port(0));
+  auto reply = fedtest::set_reply(*at0, fedtest::make_set("/site-1/a", 100), millis(8000));
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  auto at1 = fedtest::client_at(cluster.port(1));
+  auto owner = fedtest::get_param(*at1, "/site-1/a");
+  ASSERT_TRUE(owner.has_value());
+  if (reply->is<msg::ack>()) {
+    // Accepted: then it went to the owner, which numbered it after the three before.
+    EXPECT_EQ(owner->val, value(100))
+        << "ACKed at the restarted router, but the owner holds " << to_string(owner->val);
+    EXPECT_GT(reply->as<msg::ack>().revision.value_or(0), 3u) << test::describe(*reply);
+  } else {
+    EXPECT_EQ(reply->as<msg::error>().code, error_code::unavailable) << test::describe(*reply);
+  }
+  // Either way the restarted router ends up with the owner's value.
+  EXPECT_TRUE(fedtest::wait_value(*at0, "/site-1/a", owner->val, fedtest::converge_timeout,
+                                  owner->revision))
+      << "the restarted router kept its own copy of /site-1/a";
+}
+
+// An owner restarted without its state continues its revisions above what
+// its replicas hold (FEDERATION.md guarantee 3), also for its first write.
+TEST(mesh_links, restarted_owner_numbers_above_its_replicas) {
+  mesh_cluster cluster(line_topology(3));
+  std::string why;
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  revision_t before = 0;
+  {
+    auto at0 = fedtest::client_at(cluster.port(0));
+    for (int v = 1; v <= 3; ++v) before = fedtest::set_ok(*at0, "/site-0/a", v);
+    auto at2 = fedtest::client_at(cluster.port(2));
+    ASSERT_TRUE(fedtest::wait_value(*at2, "/site-0/a", 3, fedtest::converge_timeout, before));
+  }
+  cluster.kill9(0);
+  cluster.restart(0);
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  auto at0 = fedtest::client_at(cluster.port(0));
+  auto rev = fedtest::set_ok(*at0, "/site-0/a", 4);
+  auto at2 = fedtest::client_at(cluster.port(2));
+  EXPECT_TRUE(fedtest::wait_value(*at2, "/site-0/a", 4, fedtest::converge_timeout))
+      << "the restarted owner's write (ACK rev " << rev << ", before the restart rev " << before
+      << ") never replaced the replica's value";
+  auto final0 = fedtest::get_param(*at0, "/site-0/a");
+  auto final2 = fedtest::get_param(*at2, "/site-0/a");
+  ASSERT_TRUE(final0 && final2);
+  EXPECT_GT(final0->revision, before);
+  EXPECT_EQ(final0->revision, final2->revision);
+}
+
+// A relay restarted without its state has a new change sequence: a
+// neighbour's watermark from its previous run says nothing about it. Here
+// site-1 restarts and refills from site-2 first, so its new sequence passes
+// site-0's old watermark; site-0 must still get every value.
+TEST(mesh_links, watermark_of_a_restarted_relay_is_not_reused) {
+  // site-0 -> site-1 -> site-2, each listing the next: site-1 reaches site-2
+  // at once when it restarts, site-0 only at its next reconnect attempt.
+  std::vector<node_spec> nodes = line_topology(3);
+  nodes[0].peers = {1};
+  nodes[1].peers = {2};
+  nodes[2].peers = {};
+  mesh_cluster cluster(nodes);
+  std::string why;
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  auto at2 = fedtest::client_at(cluster.port(2));
+  auto at0 = fedtest::client_at(cluster.port(0));
+  revision_t rev = 0;
+  for (int v = 0; v < 3; ++v) rev = fedtest::set_ok(*at2, "/site-2/before", v);
+  ASSERT_TRUE(fedtest::wait_value(*at0, "/site-2/before", 2, fedtest::converge_timeout, rev));
+  // Let site-0's reconnect backoff grow past site-1's restart time.
+  cluster.kill9(1);
+  constexpr int addresses = 40;
+  for (int i = 0; i < addresses; ++i) fedtest::set_ok(*at2, "/site-2/k" + std::to_string(i), i);
+  ASSERT_TRUE(fedtest::wait_peers(
+      cluster.port(0),
+      [](const json& p) {
+        return p.is_array() && p.size() == 1 && p[0].value("reconnect_attempts", 0) >= 3;
+      },
+      settle_timeout, &why))
+      << why;
+  cluster.restart(1);
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  int missing = 0;
+  std::string first;
+  for (int i = 0; i < addresses; ++i) {
+    const auto address = "/site-2/k" + std::to_string(i);
+    // Anti-entropy runs every second: a value not there within three is not coming.
+    if (!fedtest::wait_value(*at0, address, i, millis(3000))) {
+      ++missing;
+      if (first.empty()) first = address;
+    }
+  }
+  auto at1 = fedtest::client_at(cluster.port(1));
+  const auto probe = first.empty() ? std::string("/site-2/k0") : first;
+  auto relay = fedtest::get_param(*at1, probe);
+  std::uint16_t code = 0;
+  auto here = fedtest::get_param(*at0, probe, &code);
+  EXPECT_EQ(missing, 0) << "site-0 never got " << missing << " of " << addresses
+                        << " values, first " << first << " (site-1 holds it: " << relay.has_value()
+                        << ", site-0 answers "
+                        << (here ? to_string(here->val) : std::to_string(code))
+                        << "); site-0 peers " << fedtest::peers_of(cluster.port(0)).dump();
+}
+
+}  // namespace
+}  // namespace clasp::meshtest
