@@ -327,7 +327,7 @@ int run_router(const server_options& options, const router_hooks& hooks) {
               sys, root, reply,
               [](std::string& json) {
                 auto status = nlohmann::json::parse(json).value("status", 200);
-                return transport::http_response{static_cast<unsigned>(status), "application/json", json};
+                return transport::http_response{status, "application/json", json};
               },
               actors::kill_atom_v, query["actor"], query["peer"]);
         } else {
