@@ -33,6 +33,14 @@ struct federation_settings {
   bool tls_insecure = false;
 };
 
+// The URLs a router opens links to itself: a leaf's hubs, a mesh node's peers.
+inline const std::vector<std::string>& outbound_endpoints(const federation_settings& fed) {
+  static const std::vector<std::string> none;
+  if (fed.mode == federation_mode::mesh) return fed.peers;
+  if (fed.mode == federation_mode::leaf) return fed.hub_endpoints;
+  return none;
+}
+
 struct node_config {
   std::string server_name = "clasp-federation";
   std::uint8_t features = 0x80 | 0x40 | 0x20 | 0x10 | 0x08;  // what WELCOME advertises

@@ -47,6 +47,7 @@ void start_manager(root_self self) {
   manager_options options;
   options.sync_interval_ms = fed.sync_interval_ms;
   options.claim_us = fed.claim_us;
+  options.outbound_endpoints = outbound_endpoints(fed);
   auto manager = spawn_federation_manager(self->system(), h.store, fed.router_id, fed.owned_namespaces,
                                           st.cfg.known_peers, h.persistence, options);
   self->monitor(manager);

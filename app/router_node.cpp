@@ -249,6 +249,7 @@ int run_router(const server_options& options, const router_hooks& hooks) {
       actors::manager_options manager_opts;
       manager_opts.sync_interval_ms = fed.sync_interval_ms;
       manager_opts.claim_us = fed.claim_us;
+      manager_opts.outbound_endpoints = actors::outbound_endpoints(fed);
       manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces,
                                                  std::move(known_peers), persistence, manager_opts);
       if (fed.mode == actors::federation_mode::leaf || fed.mode == actors::federation_mode::mesh) {

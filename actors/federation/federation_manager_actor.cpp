@@ -35,6 +35,9 @@ struct manager_state {
   reconnect_supervisor_actor supervisor;
   persistence_actor persistence;
   manager_options options;
+  // Outbound endpoints that have not failed once while we wait for the first
+  // neighbour's declaration (see manager_options).
+  std::set<std::string> unreached_endpoints;
   std::map<session_id_t, link_entry> links;  // declared links
   std::map<std::string, peer_status> peers;  // by key
   revision_tracker_actor tracker;  // spawned linked; restarted when it dies
@@ -145,6 +148,10 @@ federation_manager_actor::behavior_type manager_behavior(
   st.registry = std::make_unique<federation::namespace_registry>(std::move(self_id), std::move(own),
                                                                  options.claim_us);
   for (const auto& [router_id, patterns] : known_peers) st.registry->remember(router_id, patterns);
+  if (!options.outbound_endpoints.empty()) {
+    st.registry->await_first_neighbour();
+    st.unreached_endpoints.insert(options.outbound_endpoints.begin(), options.outbound_endpoints.end());
+  }
   self->send(st.store, routing_update{st.registry->build()});
   start_tracker(self);
   self->set_exit_handler([=](caf::exit_msg& msg) {
@@ -234,6 +241,12 @@ federation_manager_actor::behavior_type manager_behavior(
           spdlog::info("federation peer {} ({}): {}{}", p.router_id.empty() ? p.endpoint : p.router_id,
                        p.outbound ? "outbound" : "inbound", federation::to_string(p.state),
                        p.last_error.empty() ? "" : " — " + p.last_error);
+        if (p.outbound && !federation::is_up(p.state) && st.unreached_endpoints.erase(p.endpoint) &&
+            st.unreached_endpoints.empty() && st.registry->stop_awaiting()) {
+          spdlog::warn("no federation peer reachable yet: writes outside our namespaces are kept "
+                       "locally until one declares (its owner's value replaces them then)");
+          after_change(self);
+        }
         st.peers[p.key] = std::move(p);
       },
       [=](register_supervisor& r) { self->state.supervisor = std::move(r.supervisor); },

@@ -16,6 +16,11 @@ namespace clasp::actors {
 struct manager_options {
   std::uint32_t sync_interval_ms = 30000;  // anti-entropy period (0: none)
   std::uint64_t claim_us = 0;              // when our namespaces were claimed
+  // The URLs we connect out to (leaf, mesh with peers listed): writes outside
+  // our namespaces are refused until the first neighbour tells who owns what,
+  // or until every one of them has failed once (then none can tell us soon,
+  // and the router serves as a lone router until one does).
+  std::vector<std::string> outbound_endpoints;
 };
 
 // `known_peers` (router id -> namespaces) come from persistence; `persistence`

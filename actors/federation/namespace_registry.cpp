@@ -82,6 +82,7 @@ std::optional<declaration_error> namespace_registry::declare_inbound(
   if (!hello.route_capable) n.adverts.clear();
   auto& claim = claims_[router_id];
   if (hello.claim_us != 0 && (claim == 0 || hello.claim_us < claim)) claim = hello.claim_us;
+  awaiting_first_neighbour_ = false;
   recompute();
   return std::nullopt;
 }
@@ -99,6 +100,7 @@ void namespace_registry::declare_upstream(const std::string& router_id, link_id_
   if (!hello.route_capable) n.adverts.clear();
   auto& claim = claims_[router_id];
   if (hello.claim_us != 0 && (claim == 0 || hello.claim_us < claim)) claim = hello.claim_us;
+  awaiting_first_neighbour_ = false;
   recompute();
 }
 
@@ -328,6 +330,7 @@ routing_ptr namespace_registry::build() const {
   auto table = std::make_shared<routing_table>();
   table->self_id = self_id_;
   table->own = own_;
+  table->ownership_unknown = awaiting_first_neighbour_;
   for (const auto& [owner, r] : routes_)
     for (const auto& p : r.namespaces) table->remote.push_back({p, owner, r.via});
   // Known but unreachable owners: writes to them get 501, not a local copy.

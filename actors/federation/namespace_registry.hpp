@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "actors/federation/routing_table.hpp"
 
@@ -70,6 +71,14 @@ class namespace_registry {
   // A peer known from an earlier run (persistence): its namespaces are
   // remembered but unreachable until it connects again.
   void remember(const std::string& router_id, const std::vector<std::string>& patterns);
+
+  // This router connects out to peers (a leaf or a mesh node): until the
+  // first neighbour declares (or persistence remembers one), an address we do
+  // not own may belong to a router we have not heard of yet, so the routing
+  // says "ownership unknown" and writes there are refused, not kept locally.
+  void await_first_neighbour() { awaiting_first_neighbour_ = peers_.empty(); }
+  // Stops waiting (no neighbour can be reached for now); true if it was waiting.
+  bool stop_awaiting() { return std::exchange(awaiting_first_neighbour_, false); }
 
   // A route advertisement from a declared, route-capable neighbour. Returns
   // an error for an advertisement over the limits.
@@ -134,6 +143,8 @@ class namespace_registry {
     link_id_t via = 0;
     std::uint64_t claim_us = 0;
   };
+
+  bool awaiting_first_neighbour_ = false;
 
   void recompute();
   // Best routes from the neighbours' declarations and adverts.

@@ -9,6 +9,7 @@
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
 #include "actors/errors.hpp"
+#include "actors/federation/link_state_machine.hpp"
 #include "actors/federation/route_wire.hpp"
 #include "actors/router/router_core.hpp"
 #include "transport/connector.hpp"
@@ -17,7 +18,9 @@ namespace clasp::actors {
 
 namespace {
 
-enum class link_phase { connecting, awaiting_welcome, awaiting_declare_ack, syncing, active };
+// Where the handshake is, inside the PeerState machine's Connecting and
+// Handshaking (the machine itself says what to report).
+enum class handshake_step { connecting, awaiting_welcome, awaiting_declare_ack, done };
 
 constexpr auto heartbeat_interval = std::chrono::seconds(2);
 constexpr std::uint64_t silence_limit_us = 10'000'000;  // no traffic this long: the hub is gone
@@ -25,7 +28,8 @@ constexpr std::uint64_t silence_limit_us = 10'000'000;  // no traffic this long:
 struct link_state {
   peer_link_deps deps;
   std::string endpoint;
-  link_phase phase = link_phase::connecting;
+  handshake_step step = handshake_step::connecting;
+  federation::link_state_machine fsm = federation::link_state_machine::outbound();
   session_id_t id = 0;
   transport::connection_ptr conn;
   std::string hub_id;
@@ -46,35 +50,23 @@ std::uint64_t now_us() {
                                         .count());
 }
 
-federation::peer_state state_of(link_phase p) {
-  using federation::peer_state;
-  switch (p) {
-    case link_phase::connecting: return peer_state::connecting;
-    case link_phase::awaiting_welcome:
-    case link_phase::awaiting_declare_ack: return peer_state::handshaking;
-    case link_phase::syncing: return peer_state::syncing;
-    case link_phase::active: return peer_state::active;
-  }
-  return peer_state::connecting;
-}
-
-void report(link_self self, federation::peer_state state) {
+void report(link_self self) {
   auto& st = self->state;
   peer_status p;
   p.key = st.endpoint;
   p.router_id = st.hub_id;
-  p.state = state;
+  p.state = st.fsm.state();
   p.namespaces = st.remote_patterns;
   p.outbound = true;
   p.endpoint = st.endpoint;
   p.last_error = st.last_error;
-  if (st.phase != link_phase::connecting && st.phase != link_phase::awaiting_welcome) p.link = st.id;
+  if (st.step != handshake_step::connecting && st.step != handshake_step::awaiting_welcome) p.link = st.id;
   self->send(st.deps.supervisor, std::move(p));
 }
 
-void enter(link_self self, link_phase p) {
-  self->state.phase = p;
-  report(self, state_of(p));
+// Feeds the machine; reports when the state changed.
+void on_event(link_self self, federation::link_event e) {
+  if (self->state.fsm.on(e)) report(self);
 }
 
 void send_direct(link_self self, const message& m, codec::qos q = codec::qos::confirm) {
@@ -85,7 +77,8 @@ void fail(link_self self, std::string why, ec code = ec::link_down) {
   auto& st = self->state;
   spdlog::warn("federation link to {}: {}", st.endpoint, why);
   st.last_error = std::move(why);
-  report(self, federation::peer_state::disconnected);
+  st.fsm.on(federation::link_event::lost);
+  report(self);
   if (st.conn) st.conn->abort();
   self->quit(make_error(code, st.last_error));
 }
@@ -120,13 +113,24 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
     codec::decoded_frame f;
     codec::decode_error err;
     if (!codec::decode_frame(batch->frame(i), f, err)) {
+      // Answered like on every other session (and on the direct route): an
+      // ERROR in its place, in order with the replies before it.
       spdlog::warn("federation link to {}: undecodable frame: {}", st.endpoint, err.reason);
+      msg::error e;
+      e.code = err.code;
+      e.message = err.reason;
+      if (st.step == handshake_step::connecting || st.step == handshake_step::awaiting_welcome) {
+        send_direct(self, e, codec::qos::fire);  // the store does not know this session yet
+      } else {
+        if (!ops) ops = std::make_shared<std::vector<decoded_op>>();
+        ops->push_back({message{e}, codec::qos::fire, true});
+      }
       continue;
     }
-    switch (st.phase) {
-      case link_phase::connecting:
+    switch (st.step) {
+      case handshake_step::connecting:
         break;
-      case link_phase::awaiting_welcome:
+      case handshake_step::awaiting_welcome:
         if (auto w = std::get_if<msg::welcome>(&f.msg.body)) {
           st.hub_id = w->session;  // provisional, until the hub declares with its router id
           self->send(st.deps.store, attach_session{st.id, session_name(st.id), st.conn,
@@ -139,16 +143,17 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
           declare.origin = st.deps.config->federation.router_id;
           federation::add_route_capability(declare, st.deps.config->federation.claim_us);
           send_direct(self, declare);
-          enter(self, link_phase::awaiting_declare_ack);
+          st.step = handshake_step::awaiting_declare_ack;
         } else if (auto e = std::get_if<msg::error>(&f.msg.body)) {
           return fail(self, "hub refused the handshake: " + std::to_string(e->code) + " " + e->message,
                       ec::handshake_refused);
         }
         continue;
-      case link_phase::awaiting_declare_ack:
+      case handshake_step::awaiting_declare_ack:
         if (f.msg.is<msg::ack>()) {
           flush();
-          enter(self, link_phase::syncing);
+          st.step = handshake_step::done;
+          on_event(self, federation::link_event::declared);
           // A hub of ours names itself right away; one that never does (another
           // implementation) is synced under its session id after a short wait.
           if (!st.named) self->delayed_send(self, std::chrono::seconds(1), declare_fallback_atom_v);
@@ -159,8 +164,7 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
                       ec::handshake_refused);
         }
         break;  // anything else (e.g. the hub's own declaration) is handled below
-      case link_phase::syncing:
-      case link_phase::active:
+      case handshake_step::done:
         break;
     }
     if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
@@ -170,8 +174,8 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
       st.named = true;
       st.remote_patterns = fs->patterns;
       st.hello = federation::read_route_capability(*fs);
-      report(self, state_of(st.phase));
-      if (st.phase == link_phase::awaiting_declare_ack) continue;  // declared once the ACK is in
+      report(self);
+      if (st.step == handshake_step::awaiting_declare_ack) continue;  // declared once the ACK is in
       return declare_upstream(self, batch, i + 1);
     }
     if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
@@ -189,7 +193,7 @@ void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batc
   flush();
   // Once our declaration is in, data goes straight to the store; a new
   // declaration from the hub comes back here first.
-  if (st.phase == link_phase::syncing || st.phase == link_phase::active)
+  if (st.step == handshake_step::done)
     self->send(st.deps.store, direct_route{st.id, st.bridge, /*divert_declarations=*/true});
   else
     st.bridge->next_to_owner();
@@ -211,7 +215,7 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
     caf::anon_send(store, detach_session{id});
     caf::anon_send(manager, link_closed{id});
   });
-  enter(self, link_phase::connecting);
+  report(self);  // Connecting
   transport::connect_options opts;
   opts.timeout = std::chrono::milliseconds(5000);
   opts.verify_tls_peer = !st.deps.config->federation.tls_insecure;
@@ -238,7 +242,8 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         hello.token = st.deps.config->federation.auth_token;
         send_direct(self, hello);
         st.connected_us = now_us();
-        enter(self, link_phase::awaiting_welcome);
+        st.step = handshake_step::awaiting_welcome;
+        on_event(self, federation::link_event::transport_up);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
       },
       [=](link_connect_failed& f) { fail(self, f.reason); },
@@ -247,7 +252,7 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         fail(self, "connection closed" + (c.reason.empty() ? std::string{} : ": " + c.reason));
       },
       [=](sync_done&) {
-        if (self->state.phase != link_phase::active) enter(self, link_phase::active);
+        on_event(self, federation::link_event::sync_done);
       },
       [=](link_routes& r) {
         // Our declaration towards the upstream is our own namespaces and never

@@ -65,7 +65,7 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
   auto& st = self->state;
   st.deps = std::move(deps);
   const auto& fed_cfg = st.deps.config->federation;
-  const auto& endpoints = fed_cfg.mode == federation_mode::mesh ? fed_cfg.peers : fed_cfg.hub_endpoints;
+  const auto& endpoints = outbound_endpoints(fed_cfg);
   for (const auto& url : endpoints) st.slots.push_back({url, {}, 0, false, false, false, {}});
   for (std::size_t i = 0; i < st.slots.size(); ++i) start_link(self, i);
   // However this supervisor ends, its links end with it (a restarted

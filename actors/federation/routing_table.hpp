@@ -48,6 +48,9 @@ struct routing_table {
   std::vector<std::string> own;          // namespaces this router is authoritative for
   std::vector<remote_namespace> remote;  // namespaces owned elsewhere
   std::vector<link_view> links;          // links that completed their declaration
+  // No neighbour has declared since this router started, though it connects
+  // out to some: who owns what is not known yet (see namespace_registry).
+  bool ownership_unknown = false;
 
   owner_lookup owner_of(std::string_view address) const;
   const link_view* link(link_id_t id) const;

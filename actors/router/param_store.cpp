@@ -112,19 +112,21 @@ void param_store::arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl,
   if (!has && had) --ttl_armed_;
 }
 
-bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us) {
+bool param_store::apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us,
+                               bool from_owner) {
   const std::string_view writer = entry.writer ? std::string_view(*entry.writer) : std::string_view();
   return apply_remote(entry.address, value(entry.val), entry.revision, writer, tombstone,
-                      entry.timestamp.value_or(now_us)) != nullptr;
+                      entry.timestamp.value_or(now_us), from_owner) != nullptr;
 }
 
 const param_record* param_store::apply_remote(const std::string& address, value&& val,
                                               revision_t revision, std::string_view writer,
-                                              bool tombstone, std::uint64_t timestamp_us) {
+                                              bool tombstone, std::uint64_t timestamp_us,
+                                              bool from_owner) {
   if (revision > max_revision) return nullptr;  // no router of ours numbers that high
   auto [it, inserted] = params_.try_emplace(address);
   param_record& rec = it->second;
-  if (!inserted && revision <= rec.revision) return nullptr;
+  if (!inserted && revision <= rec.revision && !(from_owner && rec.written_here)) return nullptr;
   if (!tombstone && (inserted || rec.tombstone)) ++live_;
   if (tombstone && !inserted && !rec.tombstone) --live_;
   rec.tombstone = tombstone;

@@ -70,12 +70,17 @@ class param_store {
 
   // A replica update from a peer: applied only if its revision is newer than
   // what is held (tombstones included). Returns true if applied.
-  bool apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us);
+  // `from_owner`: it comes from the address's known owner, which also
+  // replaces a value this router wrote itself while it did not know that
+  // owner (its revision numbers another history, higher or not).
+  bool apply_remote(const param_entry& entry, bool tombstone, std::uint64_t now_us,
+                    bool from_owner = false);
   // Same for a replicated SET (hot path): one table lookup, the value moved in,
   // `timestamp_us` recorded as the change time. Returns the record if applied,
   // null if not newer.
   const param_record* apply_remote(const std::string& address, value&& val, revision_t revision,
-                                   std::string_view writer, bool tombstone, std::uint64_t timestamp_us);
+                                   std::string_view writer, bool tombstone, std::uint64_t timestamp_us,
+                                   bool from_owner = false);
 
   // The owner learns that a replica holds `seen` for an address it wrote since
   // it started (it restarted without its state): its own value stays and is

@@ -310,6 +310,14 @@ void router_core::on_set(session_info& s, Set&& m, codec::qos q) {
     forward_write(s, m, q, *owner.ns);
     return;
   }
+  if (owner.kind == owner_kind::none && routing_->ownership_unknown) {
+    // Kept here, it could shadow the real owner's value (our revision may be higher).
+    send_error(s.id, error_code::unavailable,
+               "no owner known for '" + m.address +
+                   "' yet: this router has not reached a federation peer since it started; retry",
+               m.address);
+    return;
+  }
   auto out = params_.apply_local(std::forward<Set>(m), s.name, now_us());
   if (out.error != 0) {
     send_error(s.id, out.error, out.error_text, m.address);
@@ -473,6 +481,13 @@ void router_core::on_bundle(session_info& s, const msg::bundle& m, codec::qos q)
         send_error(s.id, error_code::bad_request,
                    "bundle refused: '" + set->address +
                        "' is owned by another router; a bundle must stay within one router",
+                   set->address);
+        return;
+      }
+      if (routing_->ownership_unknown && routing_->owner_of(set->address).kind == owner_kind::none) {
+        send_error(s.id, error_code::unavailable,
+                   "bundle refused: no owner known for '" + set->address +
+                       "' yet: this router has not reached a federation peer since it started",
                    set->address);
         return;
       }

@@ -235,7 +235,9 @@ class router_core {
   // A SET with a revision from the owner's side: applied if newer (its value
   // moved into the table), then fanned out to everyone but `link`. Returns the
   // revision now held.
-  revision_t apply_replica_set(session_info& link, msg::set& m, std::uint64_t now);
+  // `from_owner`: the update comes from the address's known, remote owner.
+  revision_t apply_replica_set(session_info& link, msg::set& m, std::uint64_t now,
+                               bool from_owner = false);
   void on_link_publish(session_info& link, const msg::publish& m);
   void on_link_snapshot(session_info& link, const msg::snapshot& m);
   void on_link_reply(session_info& link, const message& m);

@@ -41,10 +41,11 @@ void router_core::note_confirmed(session_id_t link, const std::string& address) 
   if (it != pending_syncs_.end()) it->second.confirmed.insert(address);
 }
 
-revision_t router_core::apply_replica_set(session_info& link, msg::set& m, std::uint64_t now) {
+revision_t router_core::apply_replica_set(session_info& link, msg::set& m, std::uint64_t now,
+                                          bool from_owner) {
   const bool tomb = is_tombstone_set(m);
-  const param_record* rec =
-      params_.apply_remote(m.address, std::move(m.val), *m.revision, link.link_router, tomb, now);
+  const param_record* rec = params_.apply_remote(m.address, std::move(m.val), *m.revision,
+                                                 link.link_router, tomb, now, from_owner);
   if (!rec) {
     ++counters_.remote_stale;  // not newer than what we hold: duplicates and reordering are harmless
     note_confirmed(link.id, m.address);
@@ -69,7 +70,7 @@ void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
   if (owner.kind == owner_kind::remote && owner.ns->via == link.id) {
     // An update coming from the owner's side: a replica update.
     if (m.revision) {
-      ack(link, q, m.address, apply_replica_set(link, m, now));
+      ack(link, q, m.address, apply_replica_set(link, m, now, true));
       return;
     }
     // An owner's update without a revision: the owner did not number it, so we do.
@@ -88,7 +89,7 @@ void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
     // A replica update from one of our routers that came by another path than
     // our route to the owner (routes are changing): the revision decides, so
     // it is applied at most once and never mistaken for a write request.
-    apply_replica_set(link, m, now);
+    apply_replica_set(link, m, now, true);
     return;
   }
   if (owner.kind == owner_kind::self && is_tombstone_set(m) && m.revision) {
@@ -232,7 +233,7 @@ void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
     }
     param_entry entry = p;
     if (!entry.writer) entry.writer = link.link_router;
-    if (params_.apply_remote(entry, false, now)) {
+    if (params_.apply_remote(entry, false, now, owner.kind == owner_kind::remote)) {
       ++counters_.remote_applied;
       fan_out_param(p.address, *params_.find(p.address), link.id);
     } else {
@@ -357,9 +358,18 @@ void router_core::send_sync(session_id_t link_id, const std::vector<std::string>
   // one from a future we never reached) means nothing to this run; one from
   // before purged tombstones may have missed removals: everything goes.
   const bool same_run = their_incarnation && *their_incarnation == incarnation_;
-  if ((their_incarnation && !same_run) || since > params_.current_seq() ||
-      since < params_.tombstone_horizon())
+  // Negotiated per request, so neither side guesses: our routers send the
+  // watermark's incarnation beside it; a bare since-revision (another
+  // implementation) means what PROTOCOL.md says, params with a newer revision.
+  const bool since_is_revision = !their_incarnation && since != 0;
+  revision_t newer_than = 0;
+  if (since_is_revision) {
+    newer_than = since;
     since = 0;
+  } else if ((their_incarnation && !same_run) || since > params_.current_seq() ||
+             since < params_.tombstone_horizon()) {
+    since = 0;
+  }
   sync_job job;
   // Not after a restart of ours, even with persistence: a crash may have cost
   // us the last updates the requester holds, which must not be dropped there.
@@ -369,8 +379,8 @@ void router_core::send_sync(session_id_t link_id, const std::vector<std::string>
   job.complete_at = params_.current_seq();
   std::unordered_set<const std::string*> seen;
   for (const auto& pattern : patterns) {
-    params_.for_each_matching(pattern, since, true, [&](const std::string& a, const param_record&) {
-      if (seen.insert(&a).second) job.addresses.push_back(&a);
+    params_.for_each_matching(pattern, since, true, [&](const std::string& a, const param_record& rec) {
+      if (rec.revision > newer_than && seen.insert(&a).second) job.addresses.push_back(&a);
     });
   }
   sync_jobs_.push_back(std::move(job));

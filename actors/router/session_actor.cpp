@@ -9,6 +9,7 @@
 
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
+#include "actors/federation/link_state_machine.hpp"
 #include "actors/federation/route_wire.hpp"
 #include "actors/federation/sync_limits.hpp"
 #include "actors/router/router_core.hpp"
@@ -32,6 +33,8 @@ struct session_state {
   bool closing = false;
   std::shared_ptr<session_bridge> bridge;
   std::uint64_t peer_since_us = 0;  // when it became a federation peer (steady clock)
+  // The link's PeerState, once HELLO made this session a federation peer.
+  federation::link_state_machine link = federation::link_state_machine::inbound();
 };
 
 using session_self = session_actor::stateful_pointer<session_state>;
@@ -65,14 +68,14 @@ void close_with_error(session_self self, std::uint16_t code, std::string text) {
   self->state.conn->close(1008, text.substr(0, 120));
 }
 
-void report_peer(session_self self, federation::peer_state state) {
+void report_peer(session_self self) {
   auto& st = self->state;
   if (!st.manager) return;
   peer_status p;
   p.key = "in:" + std::to_string(st.id);
   p.link = st.id;
   p.router_id = st.peer_router;
-  p.state = state;
+  p.state = st.link.state();
   p.namespaces = st.peer_namespaces;
   p.outbound = false;
   p.endpoint = st.conn->remote_endpoint();
@@ -114,7 +117,7 @@ bool on_hello(session_self self, const msg::hello& h) {
   spdlog::info("session {} connected from {} ({}, name '{}')", st.name, st.conn->remote_endpoint(),
                st.current == phase::peer ? "federation peer" : "client", h.name);
   if (st.current == phase::peer) {
-    report_peer(self, federation::peer_state::handshaking);
+    report_peer(self);  // Handshaking
     st.peer_since_us = steady_us();
     // The peer's declaration lives in the registry: if the registry restarts,
     // this link closes and the peer reconnects and declares again.
@@ -174,7 +177,8 @@ void on_declare(session_self self, const msg::federation_sync& m,
               send_direct(self, a);
               send_declaration(self, std::move(reply.declaration));
               self->send(st.manager, link_ready{st.id});
-              report_peer(self, federation::peer_state::syncing);
+              st.link.on(federation::link_event::declared);
+              report_peer(self);  // also when only the namespaces changed
               spdlog::info("federation peer '{}' declared {} namespace(s)", router_id, m.patterns.size());
             }
             process_frames(self, batch, next);
@@ -320,7 +324,8 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
       },
       [=](sync_done&) {
         // The sync we asked for completed (or there was nothing to sync): steady state.
-        if (self->state.current == phase::peer) report_peer(self, federation::peer_state::active);
+        if (self->state.current == phase::peer && self->state.link.on(federation::link_event::sync_done))
+          report_peer(self);
       },
       [=](link_routes& r) {
         auto& st = self->state;

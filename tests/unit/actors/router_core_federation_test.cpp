@@ -252,7 +252,7 @@ TEST_F(RouterCoreFederation, BundleIntoARemoteNamespaceIsRefusedWhole) {
 TEST_F(RouterCoreFederation, SendSyncSendsOnlyWhatChangedSinceThenSyncComplete) {
   const auto since = seed_history();
   clear_all();
-  core_.send_sync(link_b, {"/a/**"}, since);
+  core_.send_sync(link_b, {"/a/**"}, since, core_.incarnation());
   const auto msgs = conn(link_b).messages();
   ASSERT_FALSE(msgs.empty());
   std::map<std::string, revision_t> live;
@@ -277,13 +277,38 @@ TEST_F(RouterCoreFederation, SendSyncSendsOnlyWhatChangedSinceThenSyncComplete) 
   EXPECT_EQ(done.origin, std::optional<std::string>("hub"));
 }
 
+// A bare since-revision (no incarnation beside it: another implementation's
+// router) means what PROTOCOL.md says: only params with a newer revision.
+TEST_F(RouterCoreFederation, BareSinceRevisionSendsOnlyNewerRevisions) {
+  seed_history();  // /a/1 r1, /a/2 r2, /a/3 tombstone r2, /a/4 r1
+  clear_all();
+  core_.send_sync(link_b, {"/a/**"}, 1);
+  std::map<std::string, revision_t> live;
+  for (const auto& s : conn(link_b).all<msg::snapshot>())
+    for (const auto& p : s.params) live[p.address] = p.revision;
+  EXPECT_EQ(live, (std::map<std::string, revision_t>{{"/a/2", 2}}));
+  auto sets = conn(link_b).all<msg::set>();
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0].address, "/a/3");
+  EXPECT_TRUE(router::is_tombstone_set(sets[0]));
+
+  clear_all();
+  core_.send_sync(link_b, {"/a/**"}, 2);
+  std::size_t entries = 0;
+  for (const auto& s : conn(link_b).all<msg::snapshot>()) entries += s.params.size();
+  EXPECT_EQ(entries, 0u);
+  EXPECT_TRUE(conn(link_b).all<msg::set>().empty());
+  ASSERT_FALSE(conn(link_b).messages().empty());
+  EXPECT_TRUE(conn(link_b).messages().back().is<msg::federation_sync>());
+}
+
 // PROTOCOL.md: the answer is "SNAPSHOT(s) ... and then a SyncComplete"; with
 // nothing changed that is one empty SNAPSHOT, so a peer waiting for a SNAPSHOT
 // first is never left guessing.
 TEST_F(RouterCoreFederation, SendSyncWhenNothingChangedIsAnEmptySnapshotThenSyncComplete) {
   seed_history();
   clear_all();
-  core_.send_sync(link_b, {"/a/**"}, core_.params().current_seq());
+  core_.send_sync(link_b, {"/a/**"}, core_.params().current_seq(), core_.incarnation());
   const auto msgs = conn(link_b).messages();
   ASSERT_EQ(msgs.size(), 2u);
   ASSERT_TRUE(msgs[0].is<msg::snapshot>());
@@ -294,7 +319,7 @@ TEST_F(RouterCoreFederation, SendSyncWhenNothingChangedIsAnEmptySnapshotThenSync
 TEST_F(RouterCoreFederation, SendSyncFromAFutureWatermarkSendsEverything) {
   seed_history();
   clear_all();
-  core_.send_sync(link_b, {"/a/**"}, core_.params().current_seq() + 100);
+  core_.send_sync(link_b, {"/a/**"}, core_.params().current_seq() + 100, core_.incarnation());
   std::size_t entries = 0;
   for (const auto& s : conn(link_b).all<msg::snapshot>()) entries += s.params.size();
   EXPECT_EQ(entries, 3u) << "/a/1, /a/2, /a/4 after a watermark we never reached (we restarted)";
