@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,9 +15,19 @@
 
 namespace clasp::actors {
 
+// The owners a registry knows (router id -> namespaces), kept outside it so
+// that a restarted registry starts from what its predecessor knew rather than
+// from what persistence held at process start; otherwise, until the links
+// redeclare, it would take writes into those namespaces as local ones.
+struct known_peers_book {
+  std::mutex mutex;
+  std::map<std::string, std::vector<std::string>> peers;
+};
+
 struct manager_options {
   std::uint32_t sync_interval_ms = 30000;  // anti-entropy period (0: none)
   std::uint64_t claim_us = 0;              // when our namespaces were claimed
+  std::shared_ptr<known_peers_book> book;  // updated on every change (may be null)
 };
 
 // `known_peers` (router id -> namespaces) come from persistence; `persistence`
