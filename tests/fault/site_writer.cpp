@@ -56,8 +56,35 @@ site_writer::~site_writer() { stop(); }
 void site_writer::start() { thread_ = std::thread([this] { run(); }); }
 
 void site_writer::stop() {
-  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  pause_changed_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void site_writer::pause() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  pause_requested_ = true;
+  pause_changed_.wait(lock, [this] { return paused_ || stopping_ || !thread_.joinable(); });
+}
+
+void site_writer::resume() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pause_requested_ = false;
+  }
+  pause_changed_.notify_all();
+}
+
+void site_writer::wait_while_paused() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!pause_requested_) return;
+  paused_ = true;
+  pause_changed_.notify_all();
+  pause_changed_.wait(lock, [this] { return !pause_requested_ || stopping_; });
+  paused_ = false;
 }
 
 writer_counts site_writer::counts() const {
@@ -78,6 +105,8 @@ void site_writer::run() {
     ++(counts_.*field);
   };
   while (!stopping_) {
+    wait_while_paused();
+    if (stopping_) break;
     if (!client) {
       client = connect_client(port_, name_);
       if (!client) {

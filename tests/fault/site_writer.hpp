@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -36,6 +37,10 @@ class site_writer {
 
   void start();
   void stop();  // joins the thread; bounded by one reply slice
+  // Holds the writer between two writes (waits for the one in flight to be
+  // answered or given up) so the routers can be compared; resume() goes on.
+  void pause();
+  void resume();
 
   writer_counts counts() const;
   std::vector<std::string> unexpected_answers() const;  // the first few
@@ -49,7 +54,13 @@ class site_writer {
   std::vector<std::string> own_, cross_;
   std::int64_t next_value_;
   write_ledger& ledger_;
+  // Holds here while a pause is requested (the loop's only waiting point).
+  void wait_while_paused();
+
   std::atomic<bool> stopping_{false};
+  bool pause_requested_ = false;
+  bool paused_ = false;  // the loop is holding
+  std::condition_variable pause_changed_;
   std::thread thread_;
   mutable std::mutex mutex_;
   writer_counts counts_;
