@@ -1,9 +1,10 @@
 // Issue 9 item 5: under steady writes at both leaves (own namespace and,
 // forwarded to the owner, the other site's), kill each actor kind in turn,
 // SIGKILL and restart each router, and stop a leaf past the link timeout.
-// After healing every router holds the same value and revision for every
-// address and every ACKed write is there (outside the promised durability
-// window before an owner's death). Prints one grep-able line:
+// After each fault heals (links Active again, writers held) every router
+// holds the same value and revision for every address and every ACKed write
+// is there (outside the promised durability window before an owner's death).
+// Prints one grep-able line:
 //   fault-suite: acked=N faults=M mismatches=0 ...
 // CLASP_FAULT_LONG=1: more rounds, every fault on every router;
 // CLASP_FAULT_PLAN="registry@hub,sigkill@site-a,..." replays chosen faults.
