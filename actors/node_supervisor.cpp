@@ -48,8 +48,14 @@ void start_manager(root_self self) {
   options.sync_interval_ms = fed.sync_interval_ms;
   options.claim_us = fed.claim_us;
   options.outbound_endpoints = outbound_endpoints(fed);
+  options.book = st.cfg.known_peers;
+  std::map<std::string, std::vector<std::string>> known;
+  if (options.book) {
+    std::lock_guard<std::mutex> lock(options.book->mutex);
+    known = options.book->peers;
+  }
   auto manager = spawn_federation_manager(self->system(), h.store, fed.router_id, fed.owned_namespaces,
-                                          st.cfg.known_peers, h.persistence, options);
+                                          std::move(known), h.persistence, options);
   self->monitor(manager);
   std::lock_guard<std::mutex> lock(st.handles->mutex);
   st.handles->manager = manager;

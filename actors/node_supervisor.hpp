@@ -21,6 +21,8 @@
 
 namespace clasp::actors {
 
+struct known_peers_book;  // actors/federation/federation_manager_actor.hpp
+
 // The current handles, for code outside the actors (HTTP endpoints, accepting
 // sockets): they change when an actor is restarted.
 struct node_handles {
@@ -44,7 +46,8 @@ struct node_handles {
 struct node_supervisor_config {
   std::shared_ptr<const node_config> node;
   transport::io_runtime* io = nullptr;
-  std::map<std::string, std::vector<std::string>> known_peers;  // for a restarted registry
+  // What the registry knows, for a restarted one (the manager keeps it current).
+  std::shared_ptr<known_peers_book> known_peers;
   // Kills client sessions for /admin/kill?actor=session on a router without
   // federation peers; answers how many.
   std::function<std::uint32_t()> kill_client_sessions;

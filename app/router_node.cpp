@@ -239,7 +239,8 @@ int run_router(const server_options& options, const router_hooks& hooks) {
     rc.tombstone_retention_us = std::uint64_t{node->tombstone_retention_s} * 1000000;
     std::map<std::string, std::vector<std::string>> known_peers;
     if (saved) known_peers = saved->peer_namespaces;
-    const auto known_peers_at_start = known_peers;
+    auto known_peers_book = std::make_shared<actors::known_peers_book>();
+    known_peers_book->peers = known_peers;
     auto store = actors::spawn_state_store(sys, rc, saved, persistence,
                                            std::chrono::milliseconds(options.persist_interval_ms));
     saved.reset();
@@ -250,6 +251,7 @@ int run_router(const server_options& options, const router_hooks& hooks) {
       manager_opts.sync_interval_ms = fed.sync_interval_ms;
       manager_opts.claim_us = fed.claim_us;
       manager_opts.outbound_endpoints = actors::outbound_endpoints(fed);
+      manager_opts.book = known_peers_book;
       manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces,
                                                  std::move(known_peers), persistence, manager_opts);
       if (fed.mode == actors::federation_mode::leaf || fed.mode == actors::federation_mode::mesh) {
@@ -270,7 +272,7 @@ int run_router(const server_options& options, const router_hooks& hooks) {
     actors::node_supervisor_config root_cfg;
     root_cfg.node = node;
     root_cfg.io = &io;
-    root_cfg.known_peers = known_peers_at_start;
+    root_cfg.known_peers = known_peers_book;
     root_cfg.kill_client_sessions = [sessions] { return sessions->kill_all(); };
     auto root = actors::spawn_node_supervisor(sys, std::move(root_cfg), handles);
     const std::string mode = mode_name(fed.mode);

@@ -71,6 +71,10 @@ void log_refusals(manager_self self) {
 void after_change(manager_self self) {
   auto& st = self->state;
   self->send(st.store, routing_update{st.registry->build()});
+  if (st.options.book) {
+    std::lock_guard<std::mutex> lock(st.options.book->mutex);
+    for (const auto& [id, entry] : st.registry->peers()) st.options.book->peers[id] = entry.namespaces;
+  }
   log_refusals(self);
   for (auto& [link, entry] : st.links) {
     link_routes out;

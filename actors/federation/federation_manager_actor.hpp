@@ -6,12 +6,23 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "actors/federation/federation_interfaces.hpp"
 
 namespace clasp::actors {
+
+// The owners a registry knows (router id -> namespaces), kept outside it so
+// that a restarted registry starts from what its predecessor knew rather than
+// from what persistence held at process start; otherwise, until the links
+// redeclare, it would take writes into those namespaces as local ones.
+struct known_peers_book {
+  std::mutex mutex;
+  std::map<std::string, std::vector<std::string>> peers;
+};
 
 struct manager_options {
   std::uint32_t sync_interval_ms = 30000;  // anti-entropy period (0: none)
@@ -21,6 +32,7 @@ struct manager_options {
   // or until every one of them has failed once (then none can tell us soon,
   // and the router serves as a lone router until one does).
   std::vector<std::string> outbound_endpoints;
+  std::shared_ptr<known_peers_book> book;  // updated on every change (may be null)
 };
 
 // `known_peers` (router id -> namespaces) come from persistence; `persistence`

@@ -352,11 +352,12 @@ void router_core::fan_out_param(const std::string& address, const param_record& 
     send_frame(*s, frame, transport::send_class::param, key);
   });
   // Replica updates follow the owner's tree: only links that reach the
-  // owner through us take them, never the one it came from.
+  // owner through us take them (or asked us for them), never the one it came from.
   for (const auto& link : routing_->links) {
-    if (link.id == origin_link || !federation::routing_table::replicates(link, address)) continue;
+    if (link.id == origin_link) continue;
     auto* s = find(link.id);
     if (!s || s->stamp == stamp) continue;
+    if (!federation::routing_table::replicates(link, address) && !sync_requested(*s, address)) continue;
     s->stamp = stamp;
     send_frame(*s, frame, transport::send_class::param, key);
   }
@@ -366,8 +367,10 @@ void router_core::fan_out_tombstone(const std::string& address, const param_reco
                                     session_id_t origin_link) {
   auto frame = make_frame(tombstone_set(address, rec.revision));
   for (const auto& link : routing_->links) {
-    if (link.id == origin_link || !federation::routing_table::replicates(link, address)) continue;
-    if (auto* s = find(link.id)) send_frame(*s, frame);
+    if (link.id == origin_link) continue;
+    auto* s = find(link.id);
+    if (s && (federation::routing_table::replicates(link, address) || sync_requested(*s, address)))
+      send_frame(*s, frame);
   }
 }
 

@@ -174,6 +174,9 @@ class router_core {
     std::string link_router;  // non-empty: this session is a federation link
     session_role role = session_role::client;
     std::uint64_t stamp = 0;  // de-duplicates fan-out to one delivery per message
+    // Patterns this link asked us to sync: it gets their later changes too,
+    // even before our routing snapshot says it replicates them (see sync_requested).
+    std::vector<std::string> synced_to;
   };
   struct pending_forward {
     std::string address;
@@ -214,6 +217,11 @@ class router_core {
   // `link` that a complete answer did not contain.
   void drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns);
   bool leads_to_owner(const session_info& link, const std::string& address) const;
+  // True if `link` asked us for a sync covering `address` and is not our
+  // route to its owner: a change we take after answering must reach it, also
+  // while the routing update that makes it a replica is still on its way
+  // (otherwise that change would wait for anti-entropy).
+  bool sync_requested(const session_info& link, const std::string& address) const;
   bool pump_job(sync_job& job);
 
   // handle() without counting the message as received (inner BUNDLE messages).

@@ -1,6 +1,7 @@
 // Federation rules of the router: what a SET from a link means (owner update,
 // write request, or refusal), forwarding writes to their owner and relaying the
 // answer, and answering sync requests with only what changed.
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -33,6 +34,12 @@ bool router_core::leads_to_owner(const session_info& link, const std::string& ad
   auto owner = routing_->owner_of(address);
   return (owner.kind == owner_kind::remote && owner.ns->via == link.id) ||
          (owner.kind == owner_kind::none && link.role == session_role::upstream);
+}
+
+bool router_core::sync_requested(const session_info& link, const std::string& address) const {
+  for (const auto& p : link.synced_to)
+    if (pattern_matches(p, address)) return !leads_to_owner(link, address);
+  return false;
 }
 
 void router_core::note_confirmed(session_id_t link, const std::string& address) {
@@ -259,6 +266,9 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
           return;
         }
       }
+      for (const auto& p : m.patterns)
+        if (std::find(link.synced_to.begin(), link.synced_to.end(), p) == link.synced_to.end())
+          link.synced_to.push_back(p);
       send_sync(link.id, m.patterns, m.since_revision.value_or(0), sync_field(m, incarnation_key));
       return;
     }

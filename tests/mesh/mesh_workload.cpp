@@ -10,7 +10,6 @@ namespace clasp::meshtest {
 
 namespace {
 
-constexpr const char* sentinel_address = "/mesh-test/sentinel";
 // Pause between two convergence polls (not a synchronisation by itself).
 constexpr millis poll_interval{100};
 // Longer than the router's write-forward timeout, so 502 arrives before we give up.
@@ -30,38 +29,6 @@ std::string to_string(const soak_counts& c) {
      << c.mismatches << ", revision losses " << c.revision_losses << " (+" << c.crash_losses
      << " acknowledged just before their memory-only owner was SIGKILLed)";
   return os.str();
-}
-
-bool read_state(std::uint16_t port, router_state& out) {
-  out.clear();
-  test::wire_client c;
-  if (!c.connect(port)) return false;
-  msg::hello h;
-  h.version = 1;
-  h.features = test::client_features;
-  h.name = "mesh-state-reader";
-  if (!c.send(h) || !c.recv_until<msg::welcome>([](const msg::welcome&) { return true; }))
-    return false;
-  msg::subscribe s;
-  s.id = 1;
-  s.pattern = "/**";
-  s.types = type_mask::all;
-  msg::get g;
-  g.address = sentinel_address;
-  // One session's operations are handled in order: the GET's answer (201)
-  // comes after the whole subscription snapshot.
-  if (!c.send(s) || !c.send(g)) return false;
-  for (;;) {
-    auto m = c.recv();
-    if (!m) return false;
-    if (m->is<msg::error>()) {
-      const auto& e = m->as<msg::error>();
-      if (e.address && *e.address == sentinel_address) return true;
-      return false;
-    }
-    if (m->is<msg::snapshot>())
-      for (const auto& p : m->as<msg::snapshot>().params) out[p.address] = {p.val, p.revision};
-  }
 }
 
 mesh_workload::mesh_workload(mesh_cluster& cluster, std::uint64_t seed,

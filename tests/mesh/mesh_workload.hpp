@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/mesh/mesh_cluster.hpp"
+#include "tests/support/router_state.hpp"
 
 namespace clasp::meshtest {
 
@@ -32,12 +33,8 @@ struct soak_counts {
 };
 std::string to_string(const soak_counts& c);
 
-// Address -> (value, revision) as one router holds it.
-using router_state = std::map<std::string, std::pair<value, revision_t>>;
-
-// Everything router `port` holds, from the SNAPSHOT of SUBSCRIBE "/**";
-// false if the router did not answer.
-bool read_state(std::uint16_t port, router_state& out);
+using test::read_state;
+using test::router_state;
 
 class mesh_workload {
  public:
