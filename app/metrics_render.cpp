@@ -131,9 +131,9 @@ void peer_families(families& f, const json& peers) {
           .Help("Consecutive connection attempts to the peer that did not reach Active")
           .Register(f.registry());
   auto& received = prometheus::BuildCounter()
-                      .Name("clasp_peer_messages_received_total")
-                      .Help("WebSocket messages read from the peer's link since it connected")
-                      .Register(f.registry());
+                       .Name("clasp_peer_messages_received_total")
+                       .Help("WebSocket messages read from the peer's link since it connected")
+                       .Register(f.registry());
   auto& sent = prometheus::BuildCounter()
                    .Name("clasp_peer_messages_sent_total")
                    .Help("WebSocket messages written to the peer's link since it connected")

@@ -281,8 +281,9 @@ int run_router(const server_options& options, const router_hooks& hooks) {
         actors::session_deps deps{h.store, h.manager, node};
         sessions->add(actors::spawn_session(sys, deps, std::move(conn)));
       };
-      gate->http = [&sys, &io, handles, root, node, mode](const std::string& method, const std::string& target,
-                                                     std::function<void(transport::http_response)> reply) {
+      gate->http = [&sys, &io, handles, root, node, mode](
+                       const std::string& method, const std::string& target,
+                       std::function<void(transport::http_response)> reply) {
         auto path = target.substr(0, target.find('?'));
         auto h = handles->get();
         auto& manager = h.manager;
@@ -293,13 +294,15 @@ int run_router(const server_options& options, const router_hooks& hooks) {
         } else if (method == "GET" && path == "/status") {
           serve_status(sys, manager, h.store, *node, mode, reply);
         } else if (method == "GET" && path == "/federation/peers") {
-          gather_peer_table(sys, manager, h.store, 3000, [reply](std::string table, std::string error) {
-            if (!error.empty())
-              return reply({503, "application/json", nlohmann::json{{"error", error}}.dump()});
-            reply({200, "application/json", std::move(table)});
-          });
+          gather_peer_table(
+              sys, manager, h.store, 3000, [reply](std::string table, std::string error) {
+                if (!error.empty())
+                  return reply({503, "application/json", nlohmann::json{{"error", error}}.dump()});
+                reply({200, "application/json", std::move(table)});
+              });
         } else if (method == "GET" && path == "/metrics") {
-          serve_metrics(sys, {h.store, manager, h.persistence, node->federation.router_id, mode, &io}, reply);
+          serve_metrics(
+              sys, {h.store, manager, h.persistence, node->federation.router_id, mode, &io}, reply);
         } else if (method == "GET" && path == "/stats") {
           ask<std::string>(sys, h.store, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },

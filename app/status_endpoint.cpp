@@ -41,16 +41,15 @@ std::string status_json(const actors::node_config& node, const std::string& mode
 void serve_status(caf::actor_system& sys, const actors::federation_manager_actor& manager,
                   const actors::state_store_actor& store, const actors::node_config& node,
                   const std::string& mode, std::function<void(transport::http_response)> reply) {
-  gather_peer_table(sys, manager, store, 3000,
-                    [node, mode, reply](std::string peers, std::string error) {
-                      if (!error.empty()) return reply(error_reply(error));
-                      try {
-                        reply({200, "application/json",
-                               status_json(node, mode, uptime_seconds(), peers)});
-                      } catch (const std::exception& e) {
-                        reply(error_reply(std::string("peer table unreadable: ") + e.what()));
-                      }
-                    });
+  gather_peer_table(
+      sys, manager, store, 3000, [node, mode, reply](std::string peers, std::string error) {
+        if (!error.empty()) return reply(error_reply(error));
+        try {
+          reply({200, "application/json", status_json(node, mode, uptime_seconds(), peers)});
+        } catch (const std::exception& e) {
+          reply(error_reply(std::string("peer table unreadable: ") + e.what()));
+        }
+      });
 }
 
 }  // namespace clasp::app

@@ -33,7 +33,7 @@ struct watcher_state {
   peer_table last;
   manager_handle watched;  // the manager that pushes to us (or last did)
   bool watched_down = false;
-  bool asking = false;     // a watch request is in flight
+  bool asking = false;  // a watch request is in flight
   static inline const char* name = "link_watcher";
 };
 
@@ -100,12 +100,14 @@ caf::actor spawn_link_watcher(caf::actor_system& sys,
           if (self->state.asking) return;
           auto manager = current_manager();
           // Not there yet, or still the one that ended: look again shortly.
-          if (!manager || (self->state.watched_down && manager.address() == self->state.watched.address())) {
+          if (!manager ||
+              (self->state.watched_down && manager.address() == self->state.watched.address())) {
             self->delayed_send(self, rewatch_delay, watch_peers_atom_v);
             return;
           }
           self->state.asking = true;
-          self->request(manager, watch_timeout, watch_peers_atom_v, caf::actor_cast<caf::actor>(self))
+          self->request(manager, watch_timeout, watch_peers_atom_v,
+                        caf::actor_cast<caf::actor>(self))
               .then(
                   [=](std::string& json) {
                     self->state.asking = false;

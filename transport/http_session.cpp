@@ -82,11 +82,11 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     parser_->header_limit(header_limit);
     parser_->body_limit(body_limit);
     http::async_read(*stream_, buffer_, *parser_,
-                     asio::bind_executor(strand_, [self = this->shared_from_this()](
-                                                      error_code ec, std::size_t n) {
-                       traffic_counters::add(self->runtime_.traffic.bytes_received, n);
-                       self->on_read(ec);
-                     }));
+                     asio::bind_executor(
+                         strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                           traffic_counters::add(self->runtime_.traffic.bytes_received, n);
+                           self->on_read(ec);
+                         }));
   }
 
   void on_read(error_code ec) {
@@ -138,12 +138,12 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (header_has_token(view(request[http::field::sec_websocket_protocol]), "clasp"))
       reply_->set(http::field::sec_websocket_protocol, "clasp");
     done_ = true;
-    http::async_write(
-        *stream_, *reply_,
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
-          traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
-          self->on_upgraded(ec);
-        }));
+    http::async_write(*stream_, *reply_,
+                      asio::bind_executor(
+                          strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                            traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
+                            self->on_upgraded(ec);
+                          }));
   }
 
   void on_upgraded(error_code ec) {

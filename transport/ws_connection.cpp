@@ -325,12 +325,12 @@ class ws_connection final : public connection,
       append_frame(write_buf_, ws_opcode::close, close_payload_);
       close_in_write_ = true;
     }
-    asio::async_write(
-        *stream_, asio::buffer(write_buf_),
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
-          traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
-          self->on_write(ec);
-        }));
+    asio::async_write(*stream_, asio::buffer(write_buf_),
+                      asio::bind_executor(
+                          strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                            traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
+                            self->on_write(ec);
+                          }));
   }
 
   // Nothing left to write: give the buffers back (they grow again with the

@@ -176,7 +176,8 @@ federation_manager_actor::behavior_type manager_behavior(
   });
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& w = self->state.watchers;
-    w.erase(std::remove_if(w.begin(), w.end(), [&](const caf::actor& a) { return a.address() == msg.source; }),
+    w.erase(std::remove_if(w.begin(), w.end(),
+                           [&](const caf::actor& a) { return a.address() == msg.source; }),
             w.end());
   });
   return {
@@ -190,7 +191,8 @@ federation_manager_actor::behavior_type manager_behavior(
         entry.claim_us = req.hello.claim_us;
         entry.named = false;  // syncs wait for link_ready: our ACK must reach the peer first
         resolve_redundant(self, req.link, req.router_id);
-        if (st.persistence) self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
+        if (st.persistence)
+          self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
         self->send(st.store, mark_link{req.link, req.router_id});
         auto declaration = st.registry->declaration_for(req.link);
         if (!st.registry->route_capable(req.link)) entry.declared_to = declaration;

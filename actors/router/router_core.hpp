@@ -79,7 +79,7 @@ struct outbound_totals {
 
 // One federation link's traffic, for GET /status, /federation/peers and /metrics.
 struct link_traffic {
-  std::string router_id;  // as the link declared it ("undeclared:<name>" before that)
+  std::string router_id;         // as the link declared it ("undeclared:<name>" before that)
   std::uint64_t frames_in = 0;   // WebSocket messages read since the link connected
   std::uint64_t frames_out = 0;  // WebSocket messages written since the link connected
   // Seconds since the last sync we asked of this link completed (its

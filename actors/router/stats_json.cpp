@@ -26,10 +26,11 @@ nlohmann::json by_role(const per_role_counts& n) {
 nlohmann::json links_json(const std::vector<link_traffic>& links) {
   auto j = nlohmann::json::array();
   for (const auto& l : links)
-    j.push_back({{"router_id", l.router_id},
-                 {"messages_in", l.frames_in},
-                 {"messages_out", l.frames_out},
-                 {"sync_lag_s", l.sync_lag_s < 0 ? nlohmann::json() : nlohmann::json(l.sync_lag_s)}});
+    j.push_back(
+        {{"router_id", l.router_id},
+         {"messages_in", l.frames_in},
+         {"messages_out", l.frames_out},
+         {"sync_lag_s", l.sync_lag_s < 0 ? nlohmann::json() : nlohmann::json(l.sync_lag_s)}});
   return j;
 }
 

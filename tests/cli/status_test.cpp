@@ -102,7 +102,8 @@ TEST_F(StatusCommand, MessagesAndSyncLagAreReportedPerPeer) {
   ASSERT_TRUE(st.is_object()) << last;
   // Both ends asked for a sync when the link came up; the hub asks the leaf for its namespace.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!peer(st, "site-a")["sync_lag_s"].is_number() && std::chrono::steady_clock::now() < deadline) {
+  while (!peer(st, "site-a")["sync_lag_s"].is_number() &&
+         std::chrono::steady_clock::now() < deadline) {
     auto r = run_cli({"status", "--json", "--url", hub_->url()});
     st = json::parse(r.out, nullptr, false);
   }

@@ -303,7 +303,8 @@ TEST(embedded_node, link_events_report_every_state_in_order) {
   bool synced_before_active = false;
   for (const auto& e : log.events()) {
     auto& before = last[e.peer.endpoint];
-    EXPECT_EQ(e.previous_state, before) << "a state change of " << e.peer.endpoint << " was skipped";
+    EXPECT_EQ(e.previous_state, before)
+        << "a state change of " << e.peer.endpoint << " was skipped";
     if (e.previous_state == "Syncing" && e.state == "Active") synced_before_active = true;
     before = e.state;
   }

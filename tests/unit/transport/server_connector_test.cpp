@@ -479,7 +479,8 @@ TEST(transport, traffic_totals_count_accepts_closes_refused_upgrades_and_bytes) 
   {
     raw_client raw(srv.port());
     raw.send(upgrade_request);
-    echoed = raw.read_until([](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; });
+    echoed = raw.read_until(
+        [](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; });
     const auto head_end = echoed.find("\r\n\r\n");
     ASSERT_NE(head_end, std::string::npos);
     raw.send(hello);
@@ -493,8 +494,8 @@ TEST(transport, traffic_totals_count_accepts_closes_refused_upgrades_and_bytes) 
   EXPECT_EQ(t.connections_accepted, 2u);
   EXPECT_EQ(t.connections_closed, 2u);
   EXPECT_EQ(t.upgrade_failures, 1u);
-  EXPECT_EQ(t.bytes_received, refused_request.size() + upgrade_request.size() + hello.size() +
-                                  close_frame.size());
+  EXPECT_EQ(t.bytes_received,
+            refused_request.size() + upgrade_request.size() + hello.size() + close_frame.size());
   EXPECT_EQ(t.bytes_sent, refusal.size() + echoed.size());
 }
 
