@@ -10,6 +10,7 @@
 
 #include "actors/actor_types.hpp"
 #include "app/metrics_render.hpp"
+#include "app/peer_table.hpp"
 
 namespace clasp::app {
 
@@ -29,10 +30,12 @@ void unavailable(const scrape& s, const std::string& what) {
   s.reply({503, "text/plain; charset=utf-8", "metrics unavailable: " + what + "\n"});
 }
 
-void finish(const scrape& s) {
+void finish(scrape& s) {
+  if (s.sources.manager) s.peers = with_link_traffic(std::move(s.peers), s.store);
   metrics_snapshot snap{s.sources.router_id, s.sources.mode, &s.store,
                         s.sources.manager ? &s.peers : nullptr,
                         s.sources.persistence ? &s.persistence : nullptr};
+  if (s.sources.io) snap.transport = s.sources.io->traffic();
   try {
     s.reply({200, metrics_content_type, render_metrics(snap)});
   } catch (const std::exception& e) {

@@ -22,7 +22,8 @@ struct metrics_sources {
   actors::persistence_actor persistence;     // may be null (no --state-db)
   std::string router_id;
   std::string mode;
-  std::chrono::milliseconds timeout{3000};  // per source
+  const transport::io_runtime* io = nullptr;  // the sockets' runtime (its traffic totals)
+  std::chrono::milliseconds timeout{3000};    // per source
 };
 
 // Replies once, from any thread: 200 with the metrics, or 503 naming the

@@ -130,6 +130,18 @@ void peer_families(families& f, const json& peers) {
           .Name("clasp_peer_reconnect_attempts")
           .Help("Consecutive connection attempts to the peer that did not reach Active")
           .Register(f.registry());
+  auto& received = prometheus::BuildCounter()
+                       .Name("clasp_peer_messages_received_total")
+                       .Help("WebSocket messages read from the peer's link since it connected")
+                       .Register(f.registry());
+  auto& sent = prometheus::BuildCounter()
+                   .Name("clasp_peer_messages_sent_total")
+                   .Help("WebSocket messages written to the peer's link since it connected")
+                   .Register(f.registry());
+  auto& lag = prometheus::BuildGauge()
+                  .Name("clasp_peer_sync_lag_seconds")
+                  .Help("Seconds since the last sync this router asked of the peer completed")
+                  .Register(f.registry());
   if (!peers.is_array()) return;
   for (const auto& p : peers) {
     std::string peer = p.value("router_id", std::string());
@@ -142,6 +154,13 @@ void peer_families(families& f, const json& peers) {
     }
     if (!known && !current.empty()) state.Add({{"peer", peer}, {"state", current}}).Set(1);
     attempts.Add({{"peer", peer}}).Set(number(p, "reconnect_attempts"));
+    // Only while the link is up: null otherwise (see app/peer_table.hpp).
+    if (p.contains("messages_in") && p["messages_in"].is_number())
+      received.Add({{"peer", peer}}).Increment(number(p, "messages_in"));
+    if (p.contains("messages_out") && p["messages_out"].is_number())
+      sent.Add({{"peer", peer}}).Increment(number(p, "messages_out"));
+    if (p.contains("sync_lag_s") && p["sync_lag_s"].is_number())
+      lag.Add({{"peer", peer}}).Set(number(p, "sync_lag_s"));
   }
   f.gauge("clasp_peers", "Federation peers known to this router",
           static_cast<double>(peers.size()));
@@ -159,6 +178,26 @@ void persistence_families(families& f, const json& p) {
               member(p, "batch_params"));
 }
 
+void transport_families(families& f, const transport::traffic_totals& t) {
+  f.counter("clasp_transport_connections_accepted_total",
+            "TCP connections accepted on the router's port (WebSocket and plain HTTP)",
+            static_cast<double>(t.connections_accepted));
+  f.counter("clasp_transport_connections_closed_total",
+            "Accepted TCP connections closed since (by either side)",
+            static_cast<double>(t.connections_closed));
+  f.gauge("clasp_transport_connections_open", "Accepted TCP connections open now",
+          static_cast<double>(t.connections_accepted - t.connections_closed));
+  f.counter("clasp_transport_websocket_upgrade_failures_total",
+            "WebSocket upgrade requests refused (400, 426) or whose 101 reply could not be sent",
+            static_cast<double>(t.upgrade_failures));
+  f.counter("clasp_transport_received_bytes_total",
+            "Bytes read from every socket (accepted and outbound links; above TLS)",
+            static_cast<double>(t.bytes_received));
+  f.counter("clasp_transport_sent_bytes_total",
+            "Bytes written to every socket (accepted and outbound links; above TLS)",
+            static_cast<double>(t.bytes_sent));
+}
+
 }  // namespace
 
 std::string render_metrics(const metrics_snapshot& snapshot) {
@@ -169,6 +208,7 @@ std::string render_metrics(const metrics_snapshot& snapshot) {
   if (snapshot.store) store_families(f, *snapshot.store);
   if (snapshot.peers) peer_families(f, *snapshot.peers);
   if (snapshot.persistence) persistence_families(f, *snapshot.persistence);
+  if (snapshot.transport) transport_families(f, *snapshot.transport);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry->Collect());
   return out.str();

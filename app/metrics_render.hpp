@@ -2,9 +2,12 @@
 // (version 0.0.4), through a prometheus-cpp registry built for one scrape.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "transport/io_runtime.hpp"
 
 namespace clasp::app {
 
@@ -16,6 +19,7 @@ struct metrics_snapshot {
   const nlohmann::json* store;        // the store's `stats` object (required)
   const nlohmann::json* peers;        // the manager's `peers` array, or null without federation
   const nlohmann::json* persistence;  // the persistence actor's `stats`, or null without --state-db
+  std::optional<transport::traffic_totals> transport = std::nullopt;  // socket totals
 };
 
 // Missing fields count as zero, so an older or partial snapshot still renders.

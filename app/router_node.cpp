@@ -23,6 +23,7 @@
 #include "actors/thread_priority.hpp"
 #include "app/logging.hpp"
 #include "app/metrics_endpoint.hpp"
+#include "app/peer_table.hpp"
 #include "app/status_endpoint.hpp"
 #include "transport/server.hpp"
 
@@ -283,8 +284,9 @@ int run_router(const server_options& options, const router_hooks& hooks) {
         actors::session_deps deps{h.store, h.manager, node};
         sessions->add(actors::spawn_session(sys, deps, std::move(conn)));
       };
-      gate->http = [&sys, handles, root, node, mode](const std::string& method, const std::string& target,
-                                                     std::function<void(transport::http_response)> reply) {
+      gate->http = [&sys, &io, handles, root, node, mode](
+                       const std::string& method, const std::string& target,
+                       std::function<void(transport::http_response)> reply) {
         auto path = target.substr(0, target.find('?'));
         auto h = handles->get();
         auto& manager = h.manager;
@@ -293,17 +295,17 @@ int run_router(const server_options& options, const router_hooks& hooks) {
                  nlohmann::json{{"status", "ok"}, {"router_id", node->federation.router_id}, {"mode", mode}}
                      .dump()});
         } else if (method == "GET" && path == "/status") {
-          serve_status(sys, manager, *node, mode, reply);
+          serve_status(sys, manager, h.store, *node, mode, reply);
         } else if (method == "GET" && path == "/federation/peers") {
-          if (!manager) {
-            reply({200, "application/json", "[]"});
-            return;
-          }
-          ask<std::string>(sys, manager, reply,
-                           [](std::string& json) { return transport::http_response{200, "application/json", json}; },
-                           actors::peers_atom_v);
+          gather_peer_table(
+              sys, manager, h.store, 3000, [reply](std::string table, std::string error) {
+                if (!error.empty())
+                  return reply({503, "application/json", nlohmann::json{{"error", error}}.dump()});
+                reply({200, "application/json", std::move(table)});
+              });
         } else if (method == "GET" && path == "/metrics") {
-          serve_metrics(sys, {h.store, manager, h.persistence, node->federation.router_id, mode}, reply);
+          serve_metrics(
+              sys, {h.store, manager, h.persistence, node->federation.router_id, mode, &io}, reply);
         } else if (method == "GET" && path == "/stats") {
           ask<std::string>(sys, h.store, reply,
                            [](std::string& json) { return transport::http_response{200, "application/json", json}; },
@@ -353,7 +355,9 @@ int run_router(const server_options& options, const router_hooks& hooks) {
     if (fed.tls_insecure)
       spdlog::warn("--federation-tls-insecure: wss:// peers are not authenticated; anyone on the path can read the token");
 
-    if (hooks.on_ready) hooks.on_ready({sys, store, manager, server->port(), fed.router_id});
+    if (hooks.on_ready)
+      hooks.on_ready({sys, store, manager, server->port(), fed.router_id,
+                      [handles] { return handles->get().manager; }});
     hooks.wait_for_stop();
     if (hooks.on_stopping) hooks.on_stopping();
 

@@ -23,6 +23,9 @@ struct running_router {
   actors::federation_manager_actor manager;  // null when federation is off
   std::uint16_t port;                        // the bound port (useful with port 0)
   std::string router_id;
+  // The manager running now: the node supervisor restarts it when it ends, and
+  // `manager` above is only the first one. Any thread; null when federation is off.
+  std::function<actors::federation_manager_actor()> current_manager;
 };
 
 // How a host that embeds the router drives it (see embed/router_node_thread.cpp).

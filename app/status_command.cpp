@@ -46,6 +46,15 @@ std::string duration_text(std::uint64_t s) {
   return buf;
 }
 
+std::string lag_text(double seconds) {
+  char buf[32];
+  if (seconds < 100)
+    std::snprintf(buf, sizeof(buf), "%.1fs", seconds);
+  else
+    return duration_text(static_cast<std::uint64_t>(seconds));
+  return buf;
+}
+
 struct fetched {
   int exit = exit_code::ok;
   std::string body;
@@ -61,6 +70,20 @@ fetched fetch_status(const std::string& url) {
             "GET /status answered HTTP " + std::to_string(r.status) + ": " + r.body};
   return {exit_code::ok, r.body, ""};
 }
+
+const char* const status_columns_help =
+    "Peer columns:\n"
+    "  STATE       Connecting, Handshaking, Syncing, Active, Disconnected or Failed\n"
+    "  DIRECTION   outbound: this router dialled it; inbound: it dialled this router\n"
+    "  RECONNECTS  consecutive attempts that did not reach Active (outbound links)\n"
+    "  MSGS IN/OUT WebSocket messages read from / written to the link since it connected\n"
+    "              (handshake, syncs, updates, pings); \"-\" while it is not connected\n"
+    "  SYNC LAG    time since the last sync this router asked of the peer completed\n"
+    "              (its SyncComplete arrived). Anti-entropy asks every sync interval\n"
+    "              (--federation-sync-interval-ms, 30 s by default), so a healthy link\n"
+    "              stays below it; \"-\" until a sync over the link completed (a link\n"
+    "              that leads to nothing this router replicates may never show one)\n"
+    "Exit codes: 0 ok, 2 bad usage, 3 router unreachable, 4 refused or not JSON.\n";
 
 }  // namespace
 
@@ -78,7 +101,7 @@ std::string render_status(const json& st) {
   const json peers = st.contains("peers") && st["peers"].is_array() ? st["peers"] : json::array();
   out += "\npeers (" + std::to_string(peers.size()) + ")\n";
   if (peers.empty()) return out;
-  // Columns whose data the router does not report (yet) print "-".
+  // A value the router does not report (a link that is not connected) prints "-".
   const std::vector<std::pair<std::string, std::string>> columns = {
       {"ROUTER ID", "router_id"},
       {"STATE", "state"},
@@ -87,13 +110,15 @@ std::string render_status(const json& st) {
       {"RECONNECTS", "reconnect_attempts"},
       {"MSGS IN", "messages_in"},
       {"MSGS OUT", "messages_out"},
-      {"SYNC LAG", "sync_lag_ms"},
+      {"SYNC LAG", "sync_lag_s"},
       {"LAST ERROR", "last_error"}};
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : peers) {
     std::vector<std::string> row;
     for (const auto& [title, key] : columns) {
-      if (key == "outbound")
+      if (key == "sync_lag_s")
+        row.push_back(p.contains(key) && p[key].is_number() ? lag_text(p[key].get<double>()) : "-");
+      else if (key == "outbound")
         row.push_back(p.contains("outbound") && p["outbound"].is_boolean()
                           ? (p["outbound"].get<bool>() ? "outbound" : "inbound")
                           : "-");
@@ -130,6 +155,7 @@ int run_status_command(const std::vector<std::string>& args) {
       ->capture_default_str();
   app.add_flag("--json", as_json, "print the raw GET /status JSON");
   app.add_flag("--watch", watch, "refresh every second until Ctrl-C");
+  app.footer(status_columns_help);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
     app.parse(reversed);

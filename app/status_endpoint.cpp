@@ -4,10 +4,9 @@
 
 #include <chrono>
 
-#include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/actor_types.hpp"
+#include "app/peer_table.hpp"
 #include "app/version.hpp"
 
 namespace clasp::app {
@@ -40,24 +39,17 @@ std::string status_json(const actors::node_config& node, const std::string& mode
 }
 
 void serve_status(caf::actor_system& sys, const actors::federation_manager_actor& manager,
-                  const actors::node_config& node, const std::string& mode,
-                  std::function<void(transport::http_response)> reply) {
-  auto render = [node, mode, reply](const std::string& peers) {
-    try {
-      reply({200, "application/json", status_json(node, mode, uptime_seconds(), peers)});
-    } catch (const std::exception& e) {
-      reply(error_reply(std::string("peer table unreadable: ") + e.what()));
-    }
-  };
-  if (!manager) {
-    render("[]");
-    return;
-  }
-  sys.spawn([manager, render, reply](caf::event_based_actor* self) {
-    self->request(manager, std::chrono::seconds(3), actors::peers_atom_v)
-        .then([render](std::string& peers) { render(peers); },
-              [reply](caf::error& err) { reply(error_reply(caf::to_string(err))); });
-  });
+                  const actors::state_store_actor& store, const actors::node_config& node,
+                  const std::string& mode, std::function<void(transport::http_response)> reply) {
+  gather_peer_table(
+      sys, manager, store, 3000, [node, mode, reply](std::string peers, std::string error) {
+        if (!error.empty()) return reply(error_reply(error));
+        try {
+          reply({200, "application/json", status_json(node, mode, uptime_seconds(), peers)});
+        } catch (const std::exception& e) {
+          reply(error_reply(std::string("peer table unreadable: ") + e.what()));
+        }
+      });
 }
 
 }  // namespace clasp::app

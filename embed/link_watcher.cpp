@@ -1,5 +1,8 @@
-// Link events from the peer table: one request per interval (with a timeout),
-// a diff against the previous table, one callback per changed peer.
+// Link events pushed by the manager: one watch_peers request, then a table per
+// change of a peer's state, diffed against the previous table into one
+// callback per changed peer. When the manager ends (the node supervisor
+// restarts it), the watcher subscribes to the new one; the first table from it
+// is diffed against the last one seen, so peers lost meanwhile are reported.
 #include "embed/link_watcher.hpp"
 
 #include <map>
@@ -17,10 +20,20 @@ namespace {
 
 using peer_table = std::map<std::string, peer_summary>;
 using subscription_ptr = std::shared_ptr<link_subscription::shared_state>;
+using manager_handle = clasp::actors::federation_manager_actor;
+
+// How soon to look for a (new) manager again after it ended or did not answer.
+constexpr std::chrono::milliseconds rewatch_delay{20};
+// How long a watch request may take; the manager answers at once when it runs.
+constexpr std::chrono::seconds watch_timeout{2};
+// How often a watcher with no news checks whether its subscription was cancelled.
+constexpr std::chrono::milliseconds cancel_check{100};
 
 struct watcher_state {
   peer_table last;
-  bool asking = false;  // one table request in flight at a time
+  manager_handle watched;  // the manager that pushes to us (or last did)
+  bool watched_down = false;
+  bool asking = false;  // a watch request is in flight
   static inline const char* name = "link_watcher";
 };
 
@@ -64,31 +77,54 @@ bool deliver(const subscription_ptr& sub, const std::vector<link_event>& events)
 }  // namespace
 
 caf::actor spawn_link_watcher(caf::actor_system& sys,
-                              clasp::actors::federation_manager_actor manager, subscription_ptr sub,
-                              std::chrono::milliseconds interval) {
+                              std::function<manager_handle()> current_manager,
+                              subscription_ptr sub) {
   using namespace clasp::actors;
-  const auto timeout = std::max(interval * 4, std::chrono::milliseconds(1000));
   auto behavior = [=](caf::stateful_actor<watcher_state>* self) -> caf::behavior {
+    auto apply = [=](const std::string& json) {
+      auto table = table_from_json(json);
+      if (!deliver(sub, changes(self->state.last, table))) return self->quit();
+      self->state.last = std::move(table);
+    };
+    self->set_down_handler([=](caf::down_msg& msg) {
+      if (!self->state.watched || msg.source != self->state.watched.address()) return;
+      self->state.watched_down = true;
+      self->delayed_send(self, rewatch_delay, watch_peers_atom_v);
+    });
+    self->send(self, watch_peers_atom_v);
     self->send(self, tick_atom_v);
     return {
-        [=](tick_atom) {
+        // (Re)subscribe to the manager running now.
+        [=](watch_peers_atom) {
           if (sub->cancelled) return self->quit();
-          self->delayed_send(self, interval, tick_atom_v);
           if (self->state.asking) return;
+          auto manager = current_manager();
+          // Not there yet, or still the one that ended: look again shortly.
+          if (!manager ||
+              (self->state.watched_down && manager.address() == self->state.watched.address())) {
+            self->delayed_send(self, rewatch_delay, watch_peers_atom_v);
+            return;
+          }
           self->state.asking = true;
-          self->request(manager, timeout, peers_atom_v)
+          self->request(manager, watch_timeout, watch_peers_atom_v,
+                        caf::actor_cast<caf::actor>(self))
               .then(
                   [=](std::string& json) {
                     self->state.asking = false;
-                    auto table = table_from_json(json);
-                    if (!deliver(sub, changes(self->state.last, table))) return self->quit();
-                    self->state.last = std::move(table);
+                    self->state.watched = manager;
+                    self->state.watched_down = false;
+                    self->monitor(manager);
+                    apply(json);
                   },
                   [=](caf::error&) {
-                    // The manager is busy or gone; the next tick asks again, and
-                    // node::stop ends this actor.
                     self->state.asking = false;
+                    self->delayed_send(self, rewatch_delay, watch_peers_atom_v);
                   });
+        },
+        [=](peers_changed_atom, const std::string& json) { apply(json); },
+        [=](tick_atom) {
+          if (sub->cancelled) return self->quit();
+          self->delayed_send(self, cancel_check, tick_atom_v);
         },
     };
   };

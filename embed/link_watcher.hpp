@@ -1,5 +1,6 @@
-// The actor behind node::subscribe_link_events: reads the manager's peer table
-// every interval, compares it with the last one, reports each state change.
+// The actor behind node::subscribe_link_events: subscribes to the manager's
+// peer table (watch_peers), diffs each table it is pushed against the last
+// one, reports each state change; follows the manager across restarts.
 #pragma once
 
 #include <atomic>
@@ -26,10 +27,11 @@ struct link_subscription::shared_state {
 
 namespace detail {
 
-caf::actor spawn_link_watcher(caf::actor_system& sys,
-                              clasp::actors::federation_manager_actor manager,
-                              std::shared_ptr<link_subscription::shared_state> state,
-                              std::chrono::milliseconds interval);
+// `current_manager` answers the manager running now (any thread).
+caf::actor spawn_link_watcher(
+    caf::actor_system& sys,
+    std::function<clasp::actors::federation_manager_actor()> current_manager,
+    std::shared_ptr<link_subscription::shared_state> state);
 
 }  // namespace detail
 }  // namespace clasp_federation

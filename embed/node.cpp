@@ -55,7 +55,8 @@ struct node::impl {
   mutable std::shared_mutex handles_mutex;
   caf::actor_system* sys = nullptr;
   clasp::actors::state_store_actor store;
-  clasp::actors::federation_manager_actor manager;
+  // The manager running now (the node supervisor restarts it when it ends).
+  std::function<clasp::actors::federation_manager_actor()> current_manager;
   std::uint16_t port = 0;
   std::string router_id;
   std::chrono::milliseconds query_timeout{3000};
@@ -66,7 +67,8 @@ struct node::impl {
       std::unique_lock<std::shared_mutex> lock(handles_mutex);
       sys = &r.sys;
       store = r.store;
-      manager = r.manager;
+      current_manager = r.current_manager;
+      if (!current_manager) current_manager = [m = r.manager] { return m; };
       port = r.port;
       router_id = r.router_id;
     }
@@ -92,7 +94,7 @@ struct node::impl {
     watchers.clear();
     sys = nullptr;
     store = nullptr;
-    manager = nullptr;
+    current_manager = nullptr;
   }
 
   void router_finished(int code) {
@@ -107,7 +109,7 @@ struct node::impl {
     std::shared_lock<std::shared_mutex> lock(handles_mutex);
     if (!sys) return result<T>::failure("the router is not running");
     host_thread_scope host;
-    clasp::actors::federation_facade facade(*sys, manager, query_timeout);
+    clasp::actors::federation_facade facade(*sys, current_manager(), query_timeout);
     auto answer = ask(facade);
     if (!answer) return result<T>::failure(answer.error());
     return result<T>::success(*answer);
@@ -238,18 +240,16 @@ result<std::vector<std::string>> node::peers_for_address(const std::string& addr
       [&](auto& f) { return f.peers_for_address(address, origin); });
 }
 
-link_subscription node::subscribe_link_events(std::function<void(const link_event&)> on_event,
-                                              std::chrono::milliseconds poll_interval) {
+link_subscription node::subscribe_link_events(std::function<void(const link_event&)> on_event) {
   auto sub = std::make_shared<link_subscription::shared_state>();
   sub->on_event = std::move(on_event);
   std::unique_lock<std::shared_mutex> lock(impl_->handles_mutex);
-  if (!impl_->sys || !impl_->manager || !sub->on_event) {
+  if (!impl_->sys || !impl_->current_manager || !impl_->current_manager() || !sub->on_event) {
     sub->cancelled = true;  // stopped, standalone or no callback: an inactive subscription
     return link_subscription{sub};
   }
-  poll_interval = std::max(poll_interval, std::chrono::milliseconds(1));
   host_thread_scope host;
-  auto watcher = detail::spawn_link_watcher(*impl_->sys, impl_->manager, sub, poll_interval);
+  auto watcher = detail::spawn_link_watcher(*impl_->sys, impl_->current_manager, sub);
   // Forget watchers whose subscription ended, so a host that subscribes often stays small.
   auto& w = impl_->watchers;
   w.erase(
@@ -266,7 +266,8 @@ caf::actor_system* actor_system_of(const node& n) {
 
 clasp::actors::federation_manager_actor manager_of(const node& n) {
   std::shared_lock<std::shared_mutex> lock(n.internals().handles_mutex);
-  return n.internals().manager;
+  const auto& current = n.internals().current_manager;
+  return current ? current() : clasp::actors::federation_manager_actor{};
 }
 
 clasp::actors::state_store_actor store_of(const node& n) {

@@ -160,23 +160,25 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt<Stre
                "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key_ +
                "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: clasp\r\n"
                "User-Agent: clasp-federation\r\n\r\n";
-    asio::async_write(
-        *stream_, asio::buffer(request_),
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t) {
-          if (ec) return self->fail("sending upgrade: " + ec.message());
-          self->read_reply();
-        }));
+    asio::async_write(*stream_, asio::buffer(request_),
+                      asio::bind_executor(
+                          strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                            traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
+                            if (ec) return self->fail("sending upgrade: " + ec.message());
+                            self->read_reply();
+                          }));
   }
 
   void read_reply() {
     if (finished_) return;
     parser_.emplace();
     parser_->body_limit(64 * 1024);
-    http::async_read(
-        *stream_, buffer_, *parser_,
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t) {
-          self->on_reply(ec);
-        }));
+    http::async_read(*stream_, buffer_, *parser_,
+                     asio::bind_executor(
+                         strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                           traffic_counters::add(self->runtime_.traffic.bytes_received, n);
+                           self->on_reply(ec);
+                         }));
   }
 
   void on_reply(error_code ec) {
@@ -193,6 +195,7 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt<Stre
     finished_ = true;
     timer_.cancel();
     std::string already_read = boost::beast::buffers_to_string(buffer_.data());
+    traffic_counters::add(runtime_.traffic.bytes_received, already_read.size());
     connection_ptr connection;
     if constexpr (std::is_same_v<Stream, tls_stream>) {
       connection = make_ws_connection(runtime_, std::move(stream_), tls_, ws_role::client,

@@ -82,10 +82,11 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     parser_->header_limit(header_limit);
     parser_->body_limit(body_limit);
     http::async_read(*stream_, buffer_, *parser_,
-                     asio::bind_executor(strand_, [self = this->shared_from_this()](
-                                                      error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     }));
+                     asio::bind_executor(
+                         strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                           traffic_counters::add(self->runtime_.traffic.bytes_received, n);
+                           self->on_read(ec);
+                         }));
   }
 
   void on_read(error_code ec) {
@@ -119,9 +120,12 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   void upgrade(http::request<http::string_body>& request) {
     const std::string key(request[http::field::sec_websocket_key]);
     if (request.method() != http::verb::get || key.empty() ||
-        !header_has_token(view(request[http::field::connection]), "upgrade"))
+        !header_has_token(view(request[http::field::connection]), "upgrade")) {
+      traffic_counters::add(runtime_.traffic.upgrade_failures, 1);
       return write_and_close(plain_reply(400, "text/plain", "bad websocket upgrade\n"));
+    }
     if (request[http::field::sec_websocket_version] != "13") {
+      traffic_counters::add(runtime_.traffic.upgrade_failures, 1);
       auto refusal = plain_reply(426, "text/plain", "websocket version 13 only\n");
       refusal.set(http::field::sec_websocket_version, "13");
       return write_and_close(std::move(refusal));
@@ -134,17 +138,23 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (header_has_token(view(request[http::field::sec_websocket_protocol]), "clasp"))
       reply_->set(http::field::sec_websocket_protocol, "clasp");
     done_ = true;
-    http::async_write(
-        *stream_, *reply_,
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t) {
-          self->on_upgraded(ec);
-        }));
+    http::async_write(*stream_, *reply_,
+                      asio::bind_executor(
+                          strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                            traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
+                            self->on_upgraded(ec);
+                          }));
   }
 
   void on_upgraded(error_code ec) {
     timer_.cancel();
-    if (ec) return close_socket(true);
+    if (ec) {
+      traffic_counters::add(runtime_.traffic.upgrade_failures, 1);
+      return close_socket(true);
+    }
+    // Read with the request, past its end: the first frames, if the peer was quick.
     std::string already_read = boost::beast::buffers_to_string(buffer_.data());
+    traffic_counters::add(runtime_.traffic.bytes_received, already_read.size());
     connection_ptr connection;
     if constexpr (std::is_same_v<Stream, tls_stream>) {
       connection = make_ws_connection(runtime_, std::move(stream_), settings_->tls,
@@ -165,7 +175,8 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     reply_ = std::move(reply);
     http::async_write(
         *stream_, *reply_,
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code, std::size_t) {
+        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code, std::size_t n) {
+          traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
           self->close_socket(true);
         }));
   }
@@ -175,6 +186,9 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (done_ && !force) return;  // a write is in flight; it closes when done
     done_ = true;
     timer_.cancel();
+    // Once: stream_ stays, and done_ keeps this from running again. Before the
+    // close, so a peer that saw EOF also sees it counted.
+    traffic_counters::add(runtime_.traffic.closed, 1);
     error_code ec;
     socket_of(*stream_).shutdown(asio::socket_base::shutdown_both, ec);
     socket_of(*stream_).close(ec);

@@ -14,6 +14,20 @@ io_runtime::io_runtime(unsigned threads) : impl_(std::make_unique<impl>()) {
 
 io_runtime::~io_runtime() { stop(); }
 
+traffic_totals io_runtime::traffic() const {
+  const auto& t = impl_->traffic;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  traffic_totals out;
+  // Closed before accepted: a connection closed between the two loads never
+  // shows as closed without having been accepted (open stays >= 0).
+  out.connections_closed = t.closed.load(relaxed);
+  out.connections_accepted = t.accepted.load(relaxed);
+  out.upgrade_failures = t.upgrade_failures.load(relaxed);
+  out.bytes_received = t.bytes_received.load(relaxed);
+  out.bytes_sent = t.bytes_sent.load(relaxed);
+  return out;
+}
+
 void io_runtime::stop() {
   std::vector<std::shared_ptr<runtime_member>> live;
   {

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -23,8 +24,18 @@ class runtime_member {
   virtual void on_runtime_stopped() = 0;
 };
 
+// Behind io_runtime::traffic(). Relaxed: totals for a scrape, not synchronisation.
+struct traffic_counters {
+  std::atomic<std::uint64_t> accepted{0}, closed{0}, upgrade_failures{0};
+  std::atomic<std::uint64_t> bytes_received{0}, bytes_sent{0};
+  static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
+    counter.fetch_add(n, std::memory_order_relaxed);
+  }
+};
+
 struct io_runtime::impl {
   boost::asio::io_context io;
+  traffic_counters traffic;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
   std::vector<std::thread> threads;
 

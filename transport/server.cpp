@@ -23,7 +23,10 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     acceptor.async_accept(asio::bind_executor(strand, [self = shared_from_this()](error_code ec,
                                                                                   tcp_socket socket) {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) start_http_session(self->runtime, std::move(socket), self->settings);
+      if (!ec) {
+        traffic_counters::add(self->runtime.traffic.accepted, 1);
+        start_http_session(self->runtime, std::move(socket), self->settings);
+      }
       // Other errors (e.g. too many open files) are per-socket: keep accepting.
       self->do_accept();
     }));

@@ -160,6 +160,7 @@ class ws_connection final : public connection,
       queue_.clear();
       queue_.written();
     }
+    if (state_ != state::closed) count_closed();
     state_ = state::closed;
     active_handler_.reset();
     // Destroy the I/O objects while their io_context still exists.
@@ -232,6 +233,7 @@ class ws_connection final : public connection,
         finish(ec.message());
       return;
     }
+    traffic_counters::add(runtime_.traffic.bytes_received, n);
     reader_.commit(n);
     process_input();
     if (state_ != state::closed && !peer_closed_ && !protocol_failed_) do_read();
@@ -323,11 +325,12 @@ class ws_connection final : public connection,
       append_frame(write_buf_, ws_opcode::close, close_payload_);
       close_in_write_ = true;
     }
-    asio::async_write(
-        *stream_, asio::buffer(write_buf_),
-        asio::bind_executor(strand_, [self = this->shared_from_this()](error_code ec, std::size_t) {
-          self->on_write(ec);
-        }));
+    asio::async_write(*stream_, asio::buffer(write_buf_),
+                      asio::bind_executor(
+                          strand_, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                            traffic_counters::add(self->runtime_.traffic.bytes_sent, n);
+                            self->on_write(ec);
+                          }));
   }
 
   // Nothing left to write: give the buffers back (they grow again with the
@@ -394,6 +397,7 @@ class ws_connection final : public connection,
   void finish(const std::string& reason) {
     if (state_ == state::closed) return;
     state_ = state::closed;
+    count_closed();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       accepting_ = false;
@@ -409,6 +413,12 @@ class ws_connection final : public connection,
     // Still a runtime member: should this connection outlive the runtime, the
     // runtime's stop releases its socket and timers while the io_context exists.
     report_closed(reason);
+  }
+
+  // The socket closes (once: state_ turned closed). Accepted sockets only: the
+  // server counted them in; our own outbound links are not "accepted".
+  void count_closed() {
+    if (role_ == ws_role::server) traffic_counters::add(runtime_.traffic.closed, 1);
   }
 
   void report_closed(const std::string& reason) {

@@ -22,6 +22,8 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, reenable_atom, "reenable")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, standby_over_atom, "standbyend")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_sessions_atom, "killsess")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, tracker_atom, "tracker")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, watch_peers_atom, "watchpeers")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_changed_atom, "peerschg")
 
 namespace clasp::actors {
 
@@ -74,6 +76,10 @@ using federation_manager_actor = caf::typed_actor<
     caf::replies_to<peer_info_atom, std::string>::with<std::string>,  // JSON object or "null"
     caf::replies_to<peers_for_atom, std::string, std::string>::with<std::vector<std::string>>,
     caf::replies_to<should_fwd_atom, std::string, std::string>::with<bool>,
+    // Subscribes `watcher` to the peer table: answers it now, then sends it
+    // (peers_changed_atom, table) after every change of a peer's state, until
+    // the watcher ends. Ends with this actor: a restarted manager starts empty.
+    caf::replies_to<watch_peers_atom, caf::actor>::with<std::string>,
     // Test-only fault injection: kills every link actor; answers the inbound count.
     caf::replies_to<kill_links_atom>::with<std::uint32_t>,
     // Kills the inbound sessions of `peer` (every inbound peer if empty); answers how many.

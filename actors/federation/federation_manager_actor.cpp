@@ -3,6 +3,7 @@
 // when, the peer table for /federation/peers, and the query API.
 #include "actors/federation/federation_manager_actor.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -42,6 +43,7 @@ struct manager_state {
   std::map<std::string, peer_status> peers;  // by key
   revision_tracker_actor tracker;  // spawned linked; restarted when it dies
   std::set<std::string> refusals_logged;
+  std::vector<caf::actor> watchers;  // watch_peers subscribers, dropped when they end
   static inline const char* name = "federation_manager";
 };
 
@@ -141,6 +143,19 @@ nlohmann::json to_json(manager_self self, const peer_status& p) {
                         {"last_error", last_error}};
 }
 
+std::string peers_table(manager_self self) {
+  auto arr = nlohmann::json::array();
+  for (const auto& [key, p] : self->state.peers) arr.push_back(to_json(self, p));
+  return arr.dump();
+}
+
+void tell_watchers(manager_self self) {
+  if (self->state.watchers.empty()) return;
+  auto table = peers_table(self);
+  // anon_send: a typed actor may not send() to untyped ones.
+  for (const auto& w : self->state.watchers) caf::anon_send(w, peers_changed_atom_v, table);
+}
+
 federation_manager_actor::behavior_type manager_behavior(
     manager_self self, state_store_actor store, std::string self_id, std::vector<std::string> own,
     std::map<std::string, std::vector<std::string>> known_peers, persistence_actor persistence,
@@ -170,6 +185,12 @@ federation_manager_actor::behavior_type manager_behavior(
     }
     self->quit(msg.reason);  // anything else linked to us (or a shutdown) ends us too
   });
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& w = self->state.watchers;
+    w.erase(std::remove_if(w.begin(), w.end(),
+                           [&](const caf::actor& a) { return a.address() == msg.source; }),
+            w.end());
+  });
   return {
       [=](declare_request& req) -> declare_reply {
         auto& st = self->state;
@@ -181,7 +202,8 @@ federation_manager_actor::behavior_type manager_behavior(
         entry.claim_us = req.hello.claim_us;
         entry.named = false;  // syncs wait for link_ready: our ACK must reach the peer first
         resolve_redundant(self, req.link, req.router_id);
-        if (st.persistence) self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
+        if (st.persistence)
+          self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
         self->send(st.store, mark_link{req.link, req.router_id});
         auto declaration = st.registry->declaration_for(req.link);
         if (!st.registry->route_capable(req.link)) entry.declared_to = declaration;
@@ -237,11 +259,12 @@ federation_manager_actor::behavior_type manager_behavior(
       [=](peer_status& p) {
         auto& st = self->state;
         if (p.remove) {
-          st.peers.erase(p.key);
+          if (st.peers.erase(p.key) > 0) tell_watchers(self);
           return;
         }
         auto it = st.peers.find(p.key);
-        if (it == st.peers.end() || it->second.state != p.state)
+        const bool changed = it == st.peers.end() || it->second.state != p.state;
+        if (changed)
           spdlog::info("federation peer {} ({}): {}{}", p.router_id.empty() ? p.endpoint : p.router_id,
                        p.outbound ? "outbound" : "inbound", federation::to_string(p.state),
                        p.last_error.empty() ? "" : " — " + p.last_error);
@@ -252,12 +275,16 @@ federation_manager_actor::behavior_type manager_behavior(
           after_change(self);
         }
         st.peers[p.key] = std::move(p);
+        if (changed) tell_watchers(self);
       },
       [=](register_supervisor& r) { self->state.supervisor = std::move(r.supervisor); },
-      [=](peers_atom) -> std::string {
-        auto arr = nlohmann::json::array();
-        for (const auto& [key, p] : self->state.peers) arr.push_back(to_json(self, p));
-        return arr.dump();
+      [=](peers_atom) -> std::string { return peers_table(self); },
+      [=](watch_peers_atom, caf::actor& watcher) -> std::string {
+        if (watcher) {
+          self->monitor(watcher);
+          self->state.watchers.push_back(std::move(watcher));
+        }
+        return peers_table(self);
       },
       [=](peer_count_atom) -> std::uint32_t {
         std::uint32_t n = 0;

@@ -163,6 +163,20 @@ outbound_totals router_core::outbound() const {
   return t;
 }
 
+std::vector<link_traffic> router_core::links() const {
+  std::vector<link_traffic> out;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, s] : sessions_) {
+    if (s.link_router.empty() || !s.conn) continue;
+    const auto st = s.conn->stats();
+    link_traffic t{s.link_router, st.frames_in, st.frames_out, -1};
+    if (s.last_sync_complete != std::chrono::steady_clock::time_point{})
+      t.sync_lag_s = std::chrono::duration<double>(now - s.last_sync_complete).count();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 void router_core::close_all(std::uint16_t ws_code, const std::string& reason) {
   for (auto& [id, s] : sessions_)
     if (s.conn) s.conn->close(ws_code, reason);

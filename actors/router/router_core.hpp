@@ -77,6 +77,16 @@ struct outbound_totals {
   std::uint64_t frames_dropped = 0;
 };
 
+// One federation link's traffic, for GET /status, /federation/peers and /metrics.
+struct link_traffic {
+  std::string router_id;         // as the link declared it ("undeclared:<name>" before that)
+  std::uint64_t frames_in = 0;   // WebSocket messages read since the link connected
+  std::uint64_t frames_out = 0;  // WebSocket messages written since the link connected
+  // Seconds since the last sync we asked of this link completed (its
+  // SyncComplete arrived); negative while none has.
+  double sync_lag_s = -1;
+};
+
 class router_core {
  public:
   explicit router_core(router_config config);
@@ -163,6 +173,7 @@ class router_core {
   // Attached sessions by session_role (index = role). Walks the sessions: for stats only.
   per_role_counts sessions_by_role() const;
   outbound_totals outbound() const;  // walks the sessions: for stats only
+  std::vector<link_traffic> links() const;  // walks the sessions: for stats only
   std::size_t subscription_count() const { return subs_.total(); }
   std::map<std::string, sync_mark> watermarks() const { return sync_marks_.watermarks(); }
 
@@ -177,6 +188,8 @@ class router_core {
     // Patterns this link asked us to sync: it gets their later changes too,
     // even before our routing snapshot says it replicates them (see sync_requested).
     std::vector<std::string> synced_to;
+    // When the last SyncComplete answering one of our requests arrived (epoch: none yet).
+    std::chrono::steady_clock::time_point last_sync_complete{};
   };
   struct pending_forward {
     std::string address;

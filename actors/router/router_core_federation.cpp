@@ -273,6 +273,7 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
       return;
     }
     case federation_op::sync_complete: {
+      link.last_sync_complete = std::chrono::steady_clock::now();
       if (m.since_revision)
         sync_marks_.record_sync(link.link_router,
                                 {*m.since_revision, sync_field(m, incarnation_key).value_or(0)});

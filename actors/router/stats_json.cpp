@@ -23,6 +23,17 @@ nlohmann::json by_role(const per_role_counts& n) {
           {"upstream", n[static_cast<std::size_t>(session_role::upstream)]}};
 }
 
+nlohmann::json links_json(const std::vector<link_traffic>& links) {
+  auto j = nlohmann::json::array();
+  for (const auto& l : links)
+    j.push_back(
+        {{"router_id", l.router_id},
+         {"messages_in", l.frames_in},
+         {"messages_out", l.frames_out},
+         {"sync_lag_s", l.sync_lag_s < 0 ? nlohmann::json() : nlohmann::json(l.sync_lag_s)}});
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json histogram_json(const value_histogram& h) {
@@ -58,7 +69,8 @@ std::string store_stats_json(const router_core& core) {
         {"frames_coalesced", queues.frames_coalesced},
         {"frames_dropped", queues.frames_dropped}}},
       {"sync_answers",
-       {{"bytes", c.sync_answer_bytes}, {"seconds", histogram_json(c.sync_answer_seconds)}}}};
+       {{"bytes", c.sync_answer_bytes}, {"seconds", histogram_json(c.sync_answer_seconds)}}},
+      {"links", links_json(core.links())}};
   return j.dump();
 }
 

@@ -75,6 +75,9 @@ class node {
   federation_mode mode() const;
 
   // Every query waits at most this long (default 3 s) for the federation actors.
+  // Queries go to the federation manager running now: after it was restarted
+  // (it ended, e.g. POST /admin/kill?actor=registry) they answer again as soon
+  // as its replacement runs; while it restarts they fail with the reason.
   void set_query_timeout(std::chrono::milliseconds timeout);
 
   // Router ids of the peers whose link is Active.
@@ -90,11 +93,12 @@ class node {
                                                      const std::string& origin) const;
 
   // Calls `on_event` (on an actor thread, one call at a time) for every peer
-  // state change seen. Changes are observed by reading the peer table every
-  // `poll_interval`, so a state held for less than that may be skipped.
-  link_subscription subscribe_link_events(
-      std::function<void(const link_event&)> on_event,
-      std::chrono::milliseconds poll_interval = std::chrono::milliseconds(50));
+  // state change: the federation manager pushes its table on each change, so
+  // every state a peer passes through is reported, in order. Peers already
+  // known are reported first (previous_state empty). Survives a restart of the
+  // federation manager: the table it starts with is compared with the last one
+  // seen, so peers that went away meanwhile are reported as changes too.
+  link_subscription subscribe_link_events(std::function<void(const link_event&)> on_event);
 
   struct impl;
   impl& internals() const { return *impl_; }  // for actor_handles.hpp

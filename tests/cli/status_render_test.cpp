@@ -18,7 +18,7 @@ TEST(StatusRender, IdentityAndOneRowPerPeer) {
        "reconnect_attempts": 0, "last_error": ""},
       {"router_id": "site-b", "state": "Reconnecting", "namespaces": ["/b/**"], "outbound": true,
        "reconnect_attempts": 3, "last_error": "connection refused", "messages_in": 12,
-       "messages_out": 34, "sync_lag_ms": 5}]})");
+       "messages_out": 34, "sync_lag_s": 2.345}]})");
   auto page = render_status(doc);
   EXPECT_NE(page.find("router     hub\n"), std::string::npos) << page;
   EXPECT_NE(page.find("uptime     1h 02m 05s\n"), std::string::npos) << page;
@@ -35,6 +35,8 @@ TEST(StatusRender, IdentityAndOneRowPerPeer) {
   EXPECT_NE(b.find("outbound"), std::string::npos) << b;
   EXPECT_NE(b.find("connection refused"), std::string::npos) << b;
   EXPECT_NE(b.find("34"), std::string::npos) << b;
+  EXPECT_NE(b.find(" 2.3s "), std::string::npos) << "sync lag in seconds: " << b;
+  EXPECT_NE(a.find("  -  "), std::string::npos) << "no link traffic reported: dashes: " << a;
   // Columns line up: every row starts its STATE cell where the header does.
   auto header_at = page.find("ROUTER ID");
   auto header = page.substr(header_at, page.find('\n', header_at) - header_at);

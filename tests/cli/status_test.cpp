@@ -96,6 +96,51 @@ TEST_F(StatusCommand, TableShowsIdentityAndPeers) {
   }
 }
 
+TEST_F(StatusCommand, MessagesAndSyncLagAreReportedPerPeer) {
+  std::string last;
+  auto st = converged_hub_status(last);
+  ASSERT_TRUE(st.is_object()) << last;
+  // Both ends asked for a sync when the link came up; the hub asks the leaf for its namespace.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!peer(st, "site-a")["sync_lag_s"].is_number() &&
+         std::chrono::steady_clock::now() < deadline) {
+    auto r = run_cli({"status", "--json", "--url", hub_->url()});
+    st = json::parse(r.out, nullptr, false);
+  }
+  auto a = peer(st, "site-a");
+  ASSERT_TRUE(a["sync_lag_s"].is_number()) << st.dump();
+  EXPECT_LT(a["sync_lag_s"].get<double>(), 30.0) << "a healthy link syncs every sync interval";
+  ASSERT_TRUE(a["messages_in"].is_number_unsigned()) << st.dump();
+  ASSERT_TRUE(a["messages_out"].is_number_unsigned()) << st.dump();
+  EXPECT_GT(a["messages_in"].get<std::uint64_t>(), 0u);
+  const auto in_before = a["messages_in"].get<std::uint64_t>();
+
+  // Three writes at site-a arrive at the hub over site-a's link.
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(run_cli({"set", "--url", leaves_[0]->url(), "/site-a/s/" + std::to_string(i), "1"})
+                  .exit_code,
+              0);
+  std::uint64_t in_now = in_before;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (in_now < in_before + 3 && std::chrono::steady_clock::now() < deadline) {
+    auto doc = json::parse(run_cli({"status", "--json", "--url", hub_->url()}).out, nullptr, false);
+    auto row = peer(doc, "site-a");
+    if (row.is_object() && row["messages_in"].is_number()) in_now = row["messages_in"];
+  }
+  EXPECT_GE(in_now, in_before + 3);
+
+  // The table shows numbers, not "-", in those columns; the leaf sees its hub the same way.
+  auto table = run_cli({"status", "--url", hub_->url()});
+  auto at = table.out.find("\nsite-a ");
+  ASSERT_NE(at, std::string::npos) << table.out;
+  auto row = table.out.substr(at + 1, table.out.find('\n', at + 1) - at - 1);
+  EXPECT_EQ(row.find(" - "), std::string::npos) << row;
+  auto leaf = json::parse(run_cli({"status", "--json", "--url", leaves_[0]->url()}).out);
+  EXPECT_TRUE(peer(leaf, "hub")["messages_out"].is_number()) << leaf.dump();
+  auto help = run_cli({"status", "--help"});
+  EXPECT_NE(help.out.find("SYNC LAG"), std::string::npos) << help.out;
+}
+
 TEST_F(StatusCommand, WatchRedrawsUntilSignalled) {
   cli_process watch({"status", "--watch", "--url", hub_->url()});
   int pages = 0;

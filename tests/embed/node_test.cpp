@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -58,6 +60,10 @@ class event_log {
   std::size_t size() {
     std::lock_guard<std::mutex> lock(mutex_);
     return events_.size();
+  }
+  std::vector<cf::link_event> events() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return events_;
   }
   std::function<void(const cf::link_event&)> callback() {
     return [this](const cf::link_event& e) { add(e); };
@@ -148,7 +154,7 @@ TEST(embedded_node, link_events_follow_the_hub_going_away_and_back) {
   auto leaf = start_node(leaf_config(hub.port(), "emb-leaf"));
   ASSERT_TRUE(leaf);
   event_log log;
-  auto sub = leaf->subscribe_link_events(log.callback(), 20ms);
+  auto sub = leaf->subscribe_link_events(log.callback());
   ASSERT_TRUE(log.wait_for(state_of("hub", "Active")));
 
   hub.kill9();
@@ -170,8 +176,8 @@ TEST(embedded_node, a_cancelled_subscription_is_not_called_again) {
   auto leaf = start_node(leaf_config(hub.port(), "emb-leaf"));
   ASSERT_TRUE(leaf);
   event_log kept, cancelled;
-  auto keep = leaf->subscribe_link_events(kept.callback(), 10ms);
-  auto drop = leaf->subscribe_link_events(cancelled.callback(), 10ms);
+  auto keep = leaf->subscribe_link_events(kept.callback());
+  auto drop = leaf->subscribe_link_events(cancelled.callback());
   ASSERT_TRUE(kept.wait_for(state_of("hub", "Active")));
   ASSERT_TRUE(cancelled.wait_for(state_of("hub", "Active")));
   drop.cancel();
@@ -179,8 +185,8 @@ TEST(embedded_node, a_cancelled_subscription_is_not_called_again) {
   const auto before = cancelled.size();
 
   hub.kill9();
-  // Once the kept subscription saw the loss, the cancelled one (polling faster
-  // than the link can change) would have seen it too.
+  // Both are pushed the same tables: once the kept subscription saw the loss,
+  // the cancelled one would have been called too.
   ASSERT_TRUE(kept.wait_for([](const cf::link_event& e) { return e.previous_state == "Active"; }));
   EXPECT_EQ(cancelled.size(), before);
 }
@@ -276,4 +282,73 @@ TEST(embedded_node, typed_handles_reach_the_federation_manager) {
   ASSERT_TRUE(info && info->has_value());
   EXPECT_EQ((*info)->namespaces, std::vector<std::string>{"/site-a/**"});
   EXPECT_FALSE((*info)->outbound);
+}
+
+TEST(embedded_node, link_events_report_every_state_in_order) {
+  auto hub = start_hub("hub");
+  auto config = leaf_config(hub.port(), "emb-leaf");
+  auto leaf = start_node(config);
+  ASSERT_TRUE(leaf);
+  event_log log;
+  auto sub = leaf->subscribe_link_events(log.callback());
+  ASSERT_TRUE(log.wait_for(state_of("hub", "Active")));
+  hub.kill9();
+  ASSERT_TRUE(log.wait_for([](const cf::link_event& e) { return e.previous_state == "Active"; }));
+  hub.restart();
+  ASSERT_TRUE(log.wait_for(state_of("hub", "Active")));
+
+  // Pushed, not sampled: each event starts where the one before it for the
+  // same link ended, and the link passed through Syncing on its way to Active.
+  std::map<std::string, std::string> last;  // by endpoint: a link learns its router id late
+  bool synced_before_active = false;
+  for (const auto& e : log.events()) {
+    auto& before = last[e.peer.endpoint];
+    EXPECT_EQ(e.previous_state, before)
+        << "a state change of " << e.peer.endpoint << " was skipped";
+    if (e.previous_state == "Syncing" && e.state == "Active") synced_before_active = true;
+    before = e.state;
+  }
+  EXPECT_TRUE(synced_before_active);
+}
+
+TEST(embedded_node, queries_and_link_events_survive_a_registry_restart) {
+  cf::node_config hub_config;
+  hub_config.federation.mode = cf::federation_mode::hub;
+  hub_config.federation.router_id = "emb-hub";
+  auto hub = start_node(hub_config);
+  ASSERT_TRUE(hub);
+  event_log log;
+  auto sub = hub->subscribe_link_events(log.callback());
+  router_process leaf(router_process::server_args(
+      {"--no-persistence", "--federation-mode", "leaf", "--federation-hub", hub->url(),
+       "--federation-namespaces", "/site-a/**", "--federation-id", "site-a",
+       "--federation-reconnect-delay-ms", "100"}));
+  ASSERT_TRUE(log.wait_for(state_of("site-a", "Active")));
+
+  // What POST /admin/kill?actor=registry does: the node supervisor restarts it.
+  const auto first = cf::manager_of(*hub);
+  ASSERT_NE(first, nullptr);
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+
+  // The old registry's peer is reported gone, then back once the leaf redeclared.
+  EXPECT_TRUE(log.wait_for([](const cf::link_event& e) {
+    return e.router_id == "site-a" && e.previous_state == "Active";
+  })) << "losing the registry's peer row was not reported";
+  EXPECT_TRUE(log.wait_for(state_of("site-a", "Active"))) << "no event from the new registry";
+
+  // Queries go to the new registry (bounded wait: the leaf has to reconnect).
+  std::string seen = "no answer";
+  const auto deadline = std::chrono::steady_clock::now() + converge_timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto active = hub->active_peers();
+    seen = active ? std::to_string(active->size()) + " active" : active.error();
+    if (active && *active == std::vector<std::string>{"site-a"}) break;
+    std::this_thread::sleep_for(20ms);  // between polls of a bounded condition
+  }
+  EXPECT_EQ(seen, "1 active");
+  EXPECT_NE(cf::manager_of(*hub), first);
+  auto info = hub->peer_info("site-a");
+  ASSERT_TRUE(info) << info.error();
+  ASSERT_TRUE(info->has_value());
+  EXPECT_EQ((*info)->namespaces, std::vector<std::string>{"/site-a/**"});
 }

@@ -80,6 +80,43 @@ TEST_F(metrics_federation, a_lost_leaf_leaves_active_on_the_hub) {
       << last;
 }
 
+TEST_F(metrics_federation, per_peer_messages_move_with_writes_and_sync_lag_is_reported) {
+  auto peer_metric = [](const metric_samples& s, const char* name, const std::string& peer) {
+    return value_or_zero(s, name, {{"peer", peer}});
+  };
+  std::string last;
+  // Each end asked the other for a sync when the link came up.
+  ASSERT_TRUE(test::wait_metrics(
+      hub_->port(),
+      [&](const metric_samples& s) {
+        return peer_state(s, "site-a", "Active") == 1 &&
+               s.count(test::series("clasp_peer_sync_lag_seconds", {{"peer", "site-a"}})) == 1;
+      },
+      converge_timeout, &last))
+      << last;
+  const auto before = test::parse_metrics(last);
+  const double lag = peer_metric(before, "clasp_peer_sync_lag_seconds", "site-a");
+  EXPECT_GE(lag, 0);
+  EXPECT_LT(lag, 30) << "a healthy link syncs at least every sync interval (30 s)";
+  EXPECT_GT(peer_metric(before, "clasp_peer_messages_received_total", "site-a"), 0);
+  EXPECT_GT(peer_metric(before, "clasp_peer_messages_sent_total", "site-a"), 0);
+
+  // Writes at site-a reach the hub on site-a's link and leave it on site-b's.
+  auto c = client_at(a_->port(), "writer");
+  constexpr int n = 20;
+  for (int i = 0; i < n; ++i) ASSERT_GT(set_ok(*c, "/site-a/m/" + std::to_string(i), i), 0u);
+  const double in_before = peer_metric(before, "clasp_peer_messages_received_total", "site-a");
+  const double out_before = peer_metric(before, "clasp_peer_messages_sent_total", "site-b");
+  EXPECT_TRUE(test::wait_metrics(
+      hub_->port(),
+      [&](const metric_samples& s) {
+        return peer_metric(s, "clasp_peer_messages_received_total", "site-a") >= in_before + n &&
+               peer_metric(s, "clasp_peer_messages_sent_total", "site-b") >= out_before + n;
+      },
+      converge_timeout, &last))
+      << last;
+}
+
 TEST_F(metrics_federation, hub_and_leaf_output_passes_promtool) {
   for (auto* r : {hub_.get(), a_.get()}) {
     std::string body;

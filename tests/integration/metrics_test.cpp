@@ -113,6 +113,44 @@ TEST_F(metrics_test, subscriptions_gauge_counts_live_subscriptions) {
   EXPECT_EQ(value_or_zero(scrape(router().port()), "clasp_subscriptions") - base, 2);
 }
 
+TEST_F(metrics_test, transport_counters_move_with_connections_refusals_and_bytes) {
+  const auto before = scrape(router().port());
+  auto delta = [&](const metric_samples& after, const std::string& name) {
+    return value_or_zero(after, name) - value_or_zero(before, name);
+  };
+  auto c = client("transport");
+  const std::string big(2000, 'x');
+  ASSERT_GT(set_ok(*c, "/transport/big", value(big)), 0u);
+  // One upgrade this router refuses (version 8: 426).
+  auto refused = http_get(router().port(), "/",
+                          {{"Upgrade", "websocket"},
+                           {"Connection", "Upgrade"},
+                           {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                           {"Sec-WebSocket-Version", "8"}});
+  EXPECT_EQ(refused.status, 426) << refused.error << refused.body;
+  const auto after = scrape(router().port());
+  // The client, the refused upgrade and this scrape's own connection.
+  EXPECT_EQ(delta(after, "clasp_transport_connections_accepted_total"), 3);
+  EXPECT_EQ(delta(after, "clasp_transport_websocket_upgrade_failures_total"), 1);
+  EXPECT_GE(delta(after, "clasp_transport_received_bytes_total"), big.size());
+  EXPECT_GT(delta(after, "clasp_transport_sent_bytes_total"), 0);
+  EXPECT_EQ(value_or_zero(after, "clasp_transport_connections_open"),
+            value_or_zero(after, "clasp_transport_connections_accepted_total") -
+                value_or_zero(after, "clasp_transport_connections_closed_total"));
+
+  // Once the client is gone, only a scrape's own connection is open beyond what was before.
+  c->close();
+  std::string last;
+  EXPECT_TRUE(wait_metrics(
+      router().port(),
+      [&](const metric_samples& s) {
+        return value_or_zero(s, "clasp_transport_connections_open") ==
+               value_or_zero(before, "clasp_transport_connections_open");
+      },
+      default_timeout, &last))
+      << last;
+}
+
 // A fresh directory for one router's state database, removed afterwards.
 class state_dir {
  public:

@@ -15,6 +15,12 @@ using tcp = net::ip::tcp;
 
 http_response http_get(std::uint16_t port, const std::string& path,
                        std::chrono::milliseconds timeout) {
+  return http_get(port, path, {}, timeout);
+}
+
+http_response http_get(std::uint16_t port, const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& headers,
+                       std::chrono::milliseconds timeout) {
   http_response out;
   net::io_context ioc{1};
   beast::tcp_stream stream(ioc);
@@ -22,6 +28,7 @@ http_response http_get(std::uint16_t port, const std::string& path,
   http::request<http::empty_body> req{http::verb::get, path, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   req.set(http::field::user_agent, "clasp-wire-test");
+  for (const auto& [name, value] : headers) req.set(name, value);
   http::response<http::string_body> res;
   tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
 

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace clasp::test {
 
@@ -16,6 +18,11 @@ struct http_response {
 
 // GET http://127.0.0.1:PORT/PATH with a bounded wait.
 http_response http_get(std::uint16_t port, const std::string& path,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// The same with extra request headers (e.g. a WebSocket upgrade the router refuses).
+http_response http_get(std::uint16_t port, const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& headers,
                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace clasp::test

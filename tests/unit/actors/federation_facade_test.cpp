@@ -170,6 +170,7 @@ federation_manager_actor::behavior_type silent_manager(federation_manager_actor:
       [=](peer_info_atom, const std::string&) -> std::string { return "null"; },
       [=](peers_for_atom, const std::string&, const std::string&) -> strings { return {}; },
       [=](should_fwd_atom, const std::string&, const std::string&) -> bool { return false; },
+      [=](watch_peers_atom, caf::actor&) -> std::string { return "[]"; },
       [=](kill_links_atom) -> std::uint32_t { return 0; },
       [=](kill_sessions_atom, const std::string&) -> std::uint32_t { return 0; },
       [=](tracker_atom) -> caf::actor { return {}; },

@@ -453,6 +453,52 @@ TEST(transport, upgrade_refusals_and_odd_statuses_are_well_formed_http) {
   }
 }
 
+TEST(transport, traffic_totals_count_accepts_closes_refused_upgrades_and_bytes) {
+  accepted log;  // outlives the runtime whose thread fills it
+  io_runtime io;
+  server srv(io, local_config(), echo_acceptor(log), nullptr);
+  EXPECT_EQ(io.traffic().connections_accepted, 0u);
+  const std::string refused_request =
+      "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
+  std::string refusal;
+  {
+    raw_client raw(srv.port());
+    raw.send(refused_request);
+    refusal = raw.read_to_eof();
+    ASSERT_EQ(refusal.rfind("HTTP/1.1 426", 0), 0u) << refusal;
+  }
+  const std::string upgrade_request =
+      "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Protocol: clasp\r\n\r\n";
+  // A masked "hello" (mask 0: the payload reads as it is), then a masked close without a code.
+  const std::string hello("\x82\x85\0\0\0\0hello", 11);
+  const std::string close_frame("\x88\x80\0\0\0\0", 6);
+  std::string echoed;
+  {
+    raw_client raw(srv.port());
+    raw.send(upgrade_request);
+    echoed = raw.read_until(
+        [](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; });
+    const auto head_end = echoed.find("\r\n\r\n");
+    ASSERT_NE(head_end, std::string::npos);
+    raw.send(hello);
+    raw.read_until([&](const std::string& r) { return r.size() >= head_end + 4 + 7; });
+    raw.send(close_frame);
+    echoed = raw.read_to_eof();  // the 101, the echo and the close echo (2 bytes)
+    ASSERT_EQ(echoed.size(), head_end + 4 + 7 + 2) << echoed;
+  }
+  // The server counts a close before it closes the socket: the EOFs above saw both.
+  const auto t = io.traffic();
+  EXPECT_EQ(t.connections_accepted, 2u);
+  EXPECT_EQ(t.connections_closed, 2u);
+  EXPECT_EQ(t.upgrade_failures, 1u);
+  EXPECT_EQ(t.bytes_received,
+            refused_request.size() + upgrade_request.size() + hello.size() + close_frame.size());
+  EXPECT_EQ(t.bytes_sent, refusal.size() + echoed.size());
+}
+
 TEST(transport, connect_errors_are_clear) {
   io_runtime io;
   auto refused = connect_and_wait(io, "ws://127.0.0.1:1/");
