@@ -116,6 +116,7 @@ struct declare_reply {
   std::uint16_t error = 0;  // 0 = accepted
   std::string reason;
   std::vector<std::string> declaration;  // what we declare back to the peer
+  bool close = false;  // the refusal ends the session (its router id is taken)
 };
 // Peer link actor -> federation manager.
 struct upstream_declared {

@@ -1,10 +1,12 @@
 // Socket-to-actor routing for one connection; see connection_bridge.hpp.
 #include "actors/connection_bridge.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/actor_types.hpp"
 #include "actors/router/store_gate.hpp"
@@ -57,6 +59,18 @@ void session_bridge::on_frames(transport::frame_batch batch) {
       hand_to_owner(std::move(batch));
       return;
     case route::owner_busy:
+      if (overflowed_) return;
+      held_bytes_ += batch.bytes.size();
+      if (held_bytes_ > max_held_read_bytes) {
+        overflowed_ = true;
+        held_.clear();
+        held_bytes_ = 0;
+        spdlog::warn("a federation peer sent more than {} MiB while its DeclareNamespaces was being "
+                     "handled: closing its session",
+                     max_held_read_bytes >> 20);
+        caf::anon_send(session_, connection_closed{"inbound overflow while a declaration was handled"});
+        return;
+      }
       held_.push_back(std::move(batch));
       return;
     case route::direct:
@@ -88,6 +102,7 @@ void session_bridge::go_direct(std::shared_ptr<store_gate> gate, std::uint64_t s
   while (!held_.empty() && route_ == route::direct) {
     auto batch = std::move(held_.front());
     held_.pop_front();
+    held_bytes_ -= std::min(held_bytes_, batch.bytes.size());
     apply_direct(batch);
   }
 }
@@ -108,6 +123,7 @@ void session_bridge::next_to_owner() {
       merged.bytes.append(f.data(), f.size());
     }
   held_.clear();
+  held_bytes_ = 0;
   hand_to_owner(std::move(merged));
 }
 

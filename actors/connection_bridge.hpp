@@ -53,8 +53,15 @@ class session_bridge final : public transport::connection_handler {
   std::shared_ptr<store_gate> gate_;
   std::uint64_t session_id_ = 0;
   std::deque<transport::frame_batch> held_;
+  std::size_t held_bytes_ = 0;
+  bool overflowed_ = false;  // held reads passed the limit: the session is being closed
   std::atomic<std::uint64_t> last_read_us_{0};
 };
+
+// Reads held while the owner is busy (a DeclareNamespaces waiting for the
+// federation manager) are bounded: past this, the session is closed rather than
+// letting a peer that floods declarations grow the router's memory.
+inline constexpr std::size_t max_held_read_bytes = 4u << 20;
 
 // Process-wide unique ids for sessions and links (never 0).
 std::uint64_t next_session_id();

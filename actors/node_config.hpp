@@ -22,6 +22,9 @@ struct federation_settings {
   std::uint32_t reconnect_max_delay_ms = 60000;  // backoff cap
   std::uint32_t max_reconnect_attempts = 0;      // 0 = unlimited
   std::uint32_t sync_interval_ms = 30000;
+  // How long an inbound peer has to answer a PING when a newcomer declares its
+  // router id: answered, the newcomer is refused; silent, the newcomer replaces it.
+  std::uint32_t identity_probe_ms = 750;
   std::string client_name = "clasp-federation";
   std::uint8_t features = 0x80 | 0x40 | 0x20 | 0x04;  // param, event, stream, federation
   // Outbound wss:// links verify the peer's certificate and host name against

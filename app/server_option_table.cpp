@@ -307,6 +307,12 @@ std::vector<option_spec> build_table() {
       "federation-sync-interval-ms", fed, "anti-entropy interval (at least 100)",
       [](const o& x) { return json(x.node.federation.sync_interval_ms); },
       [](o& x, const json& v) { x.node.federation.sync_interval_ms = std::max(100u, u32(v)); }));
+  t.push_back(number(
+      "federation-identity-probe-ms", fed,
+      "a peer whose router id a new link claims has this long to answer a PING: if it does, "
+      "the newcomer is refused (403); if not, the newcomer replaces it (100..10000)",
+      [](const o& x) { return json(x.node.federation.identity_probe_ms); },
+      [](o& x, const json& v) { x.node.federation.identity_probe_ms = std::clamp(u32(v), 100u, 10000u); }));
   t.push_back(text(
       "federation-client-name", fed, "NAME", "name in an outbound link's HELLO",
       [](const o& x) { return json(x.node.federation.client_name); },

@@ -7,7 +7,7 @@
 #                 inbound peers and an upstream link
 # FUZZ_TARGETS="fuzz_session" runs a subset. Crashes land in
 # build-fuzz/artifacts/; the exit code is non-zero if any target failed.
-# From CI: FUZZ_SECONDS=10 scripts/fuzz.sh
+# scripts/test.sh (the CI entry) runs it after ctest with CI_FUZZ_SECONDS (60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_SECONDS="${1:-${FUZZ_SECONDS:-60}}"
@@ -16,8 +16,16 @@ WORK_DIR="${FUZZ_WORK_DIR:-fuzz-corpus-work}"
 TARGETS=(${FUZZ_TARGETS:-fuzz_decode fuzz_session})
 GEN=()
 command -v ninja >/dev/null 2>&1 && GEN=(-G Ninja)
+# Exit code 2: no fuzzing toolchain here (scripts/test.sh then prints a skip line).
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz.sh: clang++ not found (libFuzzer needs clang; scripts/setup.sh installs it)" >&2
+  exit 2
+fi
+probe_dir=$(mktemp -d)
+trap 'rm -rf "$probe_dir"' EXIT
+echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' >"$probe_dir/probe.cpp"
+if ! clang++ -fsanitize=fuzzer "$probe_dir/probe.cpp" -o "$probe_dir/probe" >/dev/null 2>&1; then
+  echo "fuzz.sh: clang++ cannot link -fsanitize=fuzzer (libFuzzer runtime missing: install libclang-rt-dev)" >&2
   exit 2
 fi
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then

@@ -24,6 +24,7 @@ using federation::peer_state;
 
 struct link_entry {
   federation_link_actor actor;
+  session_actor session;  // inbound links: the session, for identity probes
   bool inbound = false;
   bool named = false;  // its router id is known (outbound: the upstream declared)
   std::optional<std::vector<std::string>> declared_to;  // last DeclareNamespaces we sent it
@@ -44,6 +45,7 @@ struct manager_state {
   revision_tracker_actor tracker;  // spawned linked; restarted when it dies
   std::set<std::string> refusals_logged;
   std::vector<caf::actor> watchers;  // watch_peers subscribers, dropped when they end
+  std::set<session_id_t> probing_for;  // links whose declaration waits for an identity probe
   static inline const char* name = "federation_manager";
 };
 
@@ -104,8 +106,8 @@ bool resolve_redundant(manager_self self, session_id_t link, const std::string& 
   if (it == st.links.end()) return false;
   const bool link_inbound = st.links.count(link) ? st.links[link].inbound : true;
   if (it->second.inbound && link_inbound) {
-    // The same router came back while its old connection still looks alive:
-    // the new one replaces it at once.
+    // Two inbound links under one id: admit_declaration only lets the new one
+    // this far once the old one failed its liveness probe.
     spdlog::info("federation peer '{}' reconnected: closing its previous connection", router_id);
     self->send_exit(it->second.actor, caf::exit_reason::kill);
     st.links.erase(it);
@@ -120,6 +122,83 @@ bool resolve_redundant(manager_self self, session_id_t link, const std::string& 
   st.links.erase(ours);
   st.registry->link_closed(ours);
   return ours == link;
+}
+
+// An inbound peer's DeclareNamespaces once nobody else holds its router id.
+declare_reply accept_declaration(manager_self self, const declare_request& req) {
+  auto& st = self->state;
+  if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns, req.hello))
+    return declare_reply{err->code, err->reason, {}};
+  auto& entry = st.links[req.link];
+  entry.actor = req.session;
+  entry.session = req.session;
+  entry.inbound = true;
+  entry.claim_us = req.hello.claim_us;
+  entry.named = false;  // syncs wait for link_ready: our ACK must reach the peer first
+  resolve_redundant(self, req.link, req.router_id);
+  if (st.persistence) self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
+  self->send(st.store, mark_link{req.link, req.router_id});
+  auto declaration = st.registry->declaration_for(req.link);
+  if (!st.registry->route_capable(req.link)) entry.declared_to = declaration;
+  after_change(self);
+  return declare_reply{0, {}, std::move(declaration)};
+}
+
+// Another inbound link already declared under `router_id`, if any.
+std::optional<session_id_t> inbound_holder_of(manager_self self, const std::string& router_id,
+                                              session_id_t link) {
+  auto& st = self->state;
+  auto other = st.registry->other_link_to(router_id, link);
+  if (!other) return std::nullopt;
+  auto it = st.links.find(*other);
+  if (it == st.links.end() || !it->second.inbound || !it->second.session) return std::nullopt;
+  return *other;
+}
+
+// One identity, one router: when the declared router id is held by another
+// inbound link, that link is PINGed first. If it answers, the newcomer is
+// refused and closed (a second router with that id, or an impostor); if not,
+// it is half-dead and the newcomer replaces it at once (guarantee 7).
+void admit_declaration(manager_self self, declare_request req,
+                       caf::typed_response_promise<declare_reply> promise) {
+  auto holder = inbound_holder_of(self, req.router_id, req.link);
+  if (!holder) {
+    promise.deliver(accept_declaration(self, req));
+    return;
+  }
+  self->state.probing_for.insert(req.link);
+  auto decide = [=](bool answered) mutable {
+    auto& st = self->state;
+    if (st.probing_for.erase(req.link) == 0) {
+      promise.deliver(declare_reply{error_code::federation_refused, "link closed", {}, true});
+      return;  // the newcomer closed while we probed: nothing to admit
+    }
+    auto it = st.links.find(*holder);
+    const bool still_held = it != st.links.end() && st.registry->router_of(*holder) == req.router_id;
+    if (answered && still_held) {
+      spdlog::warn("federation peer '{}' is connected and answered a ping: refusing another link "
+                   "claiming its router id",
+                   req.router_id);
+      promise.deliver(declare_reply{error_code::federation_refused,
+                                    "router id '" + req.router_id + "' is connected and answering",
+                                    {}, true});
+      return;
+    }
+    if (still_held) {
+      spdlog::info("federation peer '{}' declared on a new link; its previous link did not answer "
+                   "a ping: replacing it",
+                   req.router_id);
+      self->send_exit(it->second.actor, caf::exit_reason::kill);
+      st.links.erase(it);
+      st.registry->link_closed(*holder);
+    }
+    admit_declaration(self, std::move(req), promise);  // another link may hold the id by now
+  };
+  // The session answers within --federation-identity-probe-ms; the timeout only
+  // covers a session that is stuck.
+  self->request(self->state.links[*holder].session, std::chrono::seconds(5), liveness_probe_atom_v)
+      .then([=](bool answered) mutable { decide(answered); },
+            [=](caf::error&) mutable { decide(false); });
 }
 
 nlohmann::json to_json(manager_self self, const peer_status& p) {
@@ -192,23 +271,10 @@ federation_manager_actor::behavior_type manager_behavior(
             w.end());
   });
   return {
-      [=](declare_request& req) -> declare_reply {
-        auto& st = self->state;
-        if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns, req.hello))
-          return declare_reply{err->code, err->reason, {}};
-        auto& entry = st.links[req.link];
-        entry.actor = req.session;
-        entry.inbound = true;
-        entry.claim_us = req.hello.claim_us;
-        entry.named = false;  // syncs wait for link_ready: our ACK must reach the peer first
-        resolve_redundant(self, req.link, req.router_id);
-        if (st.persistence)
-          self->send(st.persistence, persist_namespaces{req.router_id, req.patterns});
-        self->send(st.store, mark_link{req.link, req.router_id});
-        auto declaration = st.registry->declaration_for(req.link);
-        if (!st.registry->route_capable(req.link)) entry.declared_to = declaration;
-        after_change(self);
-        return declare_reply{0, {}, std::move(declaration)};
+      [=](declare_request& req) -> caf::result<declare_reply> {
+        auto promise = self->make_response_promise<declare_reply>();
+        admit_declaration(self, std::move(req), promise);
+        return promise;
       },
       [=](upstream_declared& u) -> bool {
         auto& st = self->state;
@@ -246,6 +312,7 @@ federation_manager_actor::behavior_type manager_behavior(
       },
       [=](link_closed& c) {
         auto& st = self->state;
+        st.probing_for.erase(c.link);
         auto it = st.links.find(c.link);
         if (it == st.links.end()) return;  // a client session, or a link that never declared
         const auto router = st.registry->router_of(c.link);

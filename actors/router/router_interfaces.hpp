@@ -20,6 +20,8 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, stats_atom, "stats")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, sync_tick_atom, "synctick")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_atom, "kill")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, liveness_probe_atom, "liveprobe")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, probe_check_atom, "probecheck")
 
 namespace clasp::actors {
 
@@ -64,9 +66,14 @@ using persistence_actor =
 // announce, and that there was nothing to sync (so it is Active at once).
 using federation_link_actor = caf::typed_actor<caf::reacts_to<link_routes>, caf::reacts_to<sync_done>>;
 
-// One accepted connection. `link_routes` matters only for inbound federation peers.
+// One accepted connection. `link_routes` matters only for inbound federation
+// peers; so does `liveness_probe`: it PINGs the peer and answers whether
+// anything came back within --federation-identity-probe-ms (`probe_check` is
+// its own timer).
 using session_actor =
     frame_sink_actor::extend<caf::reacts_to<link_routes>, caf::reacts_to<heartbeat_atom>,
-                             caf::reacts_to<shutdown_atom>>;
+                             caf::reacts_to<shutdown_atom>,
+                             caf::replies_to<liveness_probe_atom>::with<bool>,
+                             caf::reacts_to<probe_check_atom>>;
 
 }  // namespace clasp::actors

@@ -3,6 +3,7 @@
 #include "actors/router/session_actor.hpp"
 
 #include <chrono>
+#include <vector>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -35,6 +36,9 @@ struct session_state {
   std::uint64_t peer_since_us = 0;  // when it became a federation peer (steady clock)
   // The link's PeerState, once HELLO made this session a federation peer.
   federation::link_state_machine link = federation::link_state_machine::inbound();
+  // An identity probe in flight: when its PING went out, and who waits for the answer.
+  std::uint64_t probe_sent_us = 0;
+  std::vector<caf::typed_response_promise<bool>> probe_waiters;
 };
 
 using session_self = session_actor::stateful_pointer<session_state>;
@@ -43,6 +47,8 @@ using session_self = session_actor::stateful_pointer<session_state>;
 // silent (a partition that leaves TCP open) must not stay Active here.
 constexpr auto peer_heartbeat_interval = std::chrono::seconds(2);
 constexpr std::uint64_t peer_silence_limit_us = 10'000'000;
+// How often an identity probe looks for the peer's answer.
+constexpr auto probe_poll_interval = std::chrono::milliseconds(10);
 
 std::uint64_t steady_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -169,6 +175,10 @@ void on_declare(session_self self, const msg::federation_sync& m,
             if (reply.error != 0) {
               spdlog::warn("session {}: DeclareNamespaces from '{}' refused: {}", st.name, router_id,
                            reply.reason);
+              if (reply.close) {
+                close_with_error(self, reply.error, reply.reason);
+                return;
+              }
               send_error_direct(self, reply.error, reply.reason);
             } else {
               st.peer_router = router_id;
@@ -348,6 +358,33 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         self->delayed_send(self, peer_heartbeat_interval, heartbeat_atom_v);
       },
       [=](shutdown_atom) { self->state.conn->close(1001, "router shutting down"); },
+      [=](liveness_probe_atom) -> caf::result<bool> {
+        // Another link claims this peer's router id: is this one still alive?
+        // Any read after our PING counts (the PONG, or traffic already under way).
+        auto& st = self->state;
+        if (st.current != phase::peer || st.closing) return false;
+        auto promise = self->make_response_promise<bool>();
+        st.probe_waiters.push_back(promise);
+        if (st.probe_waiters.size() == 1) {  // concurrent claims share one probe
+          st.probe_sent_us = steady_us();
+          send_direct(self, msg::ping{});
+          self->delayed_send(self, probe_poll_interval, probe_check_atom_v);
+        }
+        return promise;
+      },
+      [=](probe_check_atom) {
+        auto& st = self->state;
+        if (st.probe_waiters.empty()) return;
+        const bool answered = st.bridge->last_read_us() > st.probe_sent_us;
+        const bool expired =
+            steady_us() - st.probe_sent_us >= std::uint64_t{st.config.federation.identity_probe_ms} * 1000;
+        if (!answered && !expired) {
+          self->delayed_send(self, probe_poll_interval, probe_check_atom_v);
+          return;
+        }
+        for (auto& waiter : st.probe_waiters) waiter.deliver(answered);
+        st.probe_waiters.clear();
+      },
   };
 }
 

@@ -1,5 +1,11 @@
 // Guarantees 8 and 9 at the wire: a hand-driven peer breaks each federation
 // rule against a real hub; every refusal is checked, and the hub keeps serving.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
 #include "messages/codec.hpp"
 #include "tests/federation/fed_test.hpp"
 
@@ -200,20 +206,133 @@ TEST_F(hostile_peer, overlapping_claim_is_refused_naming_the_conflict) {
       << peers.dump();
 }
 
-TEST_F(hostile_peer, reconnect_with_same_id_while_old_link_open_is_accepted) {
+TEST_F(hostile_peer, same_id_replaces_an_old_link_that_does_not_answer) {
+  // The old link never reads again, so it cannot answer the hub's PING: it is
+  // half-dead as far as the hub can tell, and the newcomer replaces it.
   raw_peer old_link;
   ASSERT_TRUE(old_link.join_as(port(), "site-a", {"/site-a/**"}));
   raw_peer new_link;
   ASSERT_TRUE(new_link.join(port()));
+  const auto start = std::chrono::steady_clock::now();
   auto reply = new_link.declare({"/site-a/**"}, "site-a");
+  const auto waited = std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - start);
   ASSERT_TRUE(reply.has_value());
-  ASSERT_TRUE(reply->is<msg::ack>()) << "same router id reconnecting was refused: " << test::describe(*reply);
+  ASSERT_TRUE(reply->is<msg::ack>()) << "same router id on a new link was refused although the old "
+                                        "link was silent: "
+                                     << test::describe(*reply);
+  std::printf("identity probe: a silent old link was replaced after %lld ms\n",
+              static_cast<long long>(waited.count()));
+  EXPECT_GE(waited.count(), 500) << "replaced before the probe's 750 ms were up";
+  EXPECT_LT(waited.count(), 5000);
+  EXPECT_TRUE(old_link.wire().is_closed()) << "the replaced link was left open";
   // The new link is the owner's path now: its updates are applied.
   auto up = make_set("/site-a/v", 3);
   up.revision = 2;
   ASSERT_TRUE(new_link.wire().send(up));
   auto c = client_at(port(), "c");
   EXPECT_TRUE(wait_value(*c, "/site-a/v", 3, converge_timeout, 2));
+}
+
+// The hub's view of `id`: "endpoint state" (the endpoint names the TCP link).
+std::string link_of(std::uint16_t hub_port, const std::string& id) {
+  auto entry = peer_entry(peers_of(hub_port), id);
+  if (entry.is_null()) return "(absent)";
+  return entry.value("endpoint", std::string{}) + " " + entry.value("state", std::string{});
+}
+
+TEST_F(hostile_peer, impostor_of_an_answering_router_is_refused_and_the_router_keeps_its_link) {
+  router_process leaf(leaf_args(port(), "/site-a/**", "site-a"));
+  std::string last;
+  ASSERT_TRUE(wait_peers(port(), [](const json& p) { return peer_active(p, "site-a", "/site-a/**"); },
+                         converge_timeout, &last))
+      << last;
+  const auto before = link_of(port(), "site-a");
+  const auto leaf_link_before = peer_entry(peers_of(leaf.port()), "hub");
+
+  for (int i = 0; i < 3; ++i) {
+    raw_peer impostor;
+    ASSERT_TRUE(impostor.join(port()));
+    auto reply = impostor.declare({"/site-a/**"}, "site-a");
+    expect_error(reply, error_code::federation_refused, "impostor of a live router id");
+    if (reply && reply->is<msg::error>()) {
+      const auto& text = reply->as<msg::error>().message;
+      EXPECT_NE(text.find("router id 'site-a' is connected and answering"), std::string::npos) << text;
+    }
+    EXPECT_TRUE(impostor.wire().is_closed()) << "the impostor's connection was left open";
+  }
+
+  // No flapping: the real leaf's link stays the same one for a few seconds
+  // (a flap would show a new endpoint or a state other than Active).
+  const auto until = std::chrono::steady_clock::now() + millis(3000);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto now = link_of(port(), "site-a");
+    ASSERT_EQ(now, before) << "the real site-a's link changed after the impostor was refused";
+    std::this_thread::sleep_for(millis(200));
+  }
+  const auto leaf_link_after = peer_entry(peers_of(leaf.port()), "hub");
+  EXPECT_EQ(leaf_link_after.value("state", std::string{}), "Active") << leaf_link_after.dump();
+  EXPECT_EQ(leaf_link_after.value("reconnect_attempts", -1), leaf_link_before.value("reconnect_attempts", -2))
+      << leaf_link_before.dump() << " -> " << leaf_link_after.dump();
+  // And it still owns its namespace: a write at the leaf reaches the hub.
+  auto writer = client_at(leaf.port(), "leaf-writer");
+  set_ok(*writer, "/site-a/after", 7);
+  auto reader = client_at(port(), "hub-reader");
+  EXPECT_TRUE(wait_value(*reader, "/site-a/after", 7, converge_timeout));
+}
+
+// Resumes a SIGSTOPped router however the test ends, so its destructor can stop it.
+struct resume_on_exit {
+  pid_t pid;
+  ~resume_on_exit() { ::kill(pid, SIGCONT); }
+};
+
+TEST_F(hostile_peer, frozen_router_gives_way_to_a_second_instance_with_its_id) {
+  router_process first(leaf_args(port(), "/site-a/**", "site-a"));
+  std::string last;
+  ASSERT_TRUE(wait_peers(port(), [](const json& p) { return peer_active(p, "site-a", "/site-a/**"); },
+                         converge_timeout, &last))
+      << last;
+  const auto first_link = link_of(port(), "site-a");
+  ASSERT_EQ(::kill(first.pid(), SIGSTOP), 0);
+  resume_on_exit resume{first.pid()};
+
+  // A second instance with the same id takes over promptly: the hub's PING on
+  // the frozen link goes unanswered, so the newcomer replaces it.
+  const auto start = std::chrono::steady_clock::now();
+  router_process second(leaf_args(port(), "/site-a/**", "site-a"));
+  ASSERT_TRUE(wait_peers(port(),
+                         [&](const json& p) {
+                           return peer_active(p, "site-a", "/site-a/**") &&
+                                  link_of(port(), "site-a") != first_link;
+                         },
+                         converge_timeout, &last))
+      << "the second site-a never replaced the frozen one: " << last;
+  const auto took = std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - start);
+  std::printf("identity probe: second instance Active at the hub %lld ms after its start\n",
+              static_cast<long long>(took.count()));
+  EXPECT_LT(took.count(), 5000);
+  auto writer = client_at(second.port(), "second-writer");
+  set_ok(*writer, "/site-a/owner", 2);
+  auto reader = client_at(port(), "hub-reader");
+  EXPECT_TRUE(wait_value(*reader, "/site-a/owner", 2, converge_timeout));
+
+  // The first wakes up, finds its link gone and reconnects: now it is the
+  // newcomer and the answering second instance keeps the id.
+  ::kill(first.pid(), SIGCONT);
+  EXPECT_TRUE(wait_peers(first.port(),
+                         [](const json& p) {
+                           auto hub = peer_entry(p, "hub");
+                           if (hub.is_null()) hub = p.is_array() && p.size() == 1 ? p[0] : json();
+                           return !hub.is_null() && hub.value("last_error", std::string{}).find(
+                                                        "is connected and answering") != std::string::npos;
+                         },
+                         converge_timeout, &last))
+      << "the woken first instance was not refused: " << last;
+  const auto second_link = link_of(port(), "site-a");
+  EXPECT_NE(second_link.find("Active"), std::string::npos) << second_link;
+  set_ok(*writer, "/site-a/owner", 3);
+  EXPECT_TRUE(wait_value(*reader, "/site-a/owner", 3, converge_timeout));
+  EXPECT_EQ(link_of(port(), "site-a"), second_link) << "the id flapped back to the first instance";
 }
 
 TEST_F(hostile_peer, redeclaring_drops_the_old_namespaces) {

@@ -5,8 +5,6 @@
 // RSS, and the router must shut down cleanly (under the sanitizer build that
 // includes LeakSanitizer's exit check). Figures are printed.
 //   CLASP_HOSTILE_IDLE=10000   idle clients for the long variant (default 2000)
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -23,6 +21,7 @@
 #include <vector>
 
 #include "tests/integration/router_test.hpp"
+#include "tests/support/raw_ws.hpp"
 
 namespace clasp::test {
 namespace {
@@ -65,59 +64,12 @@ rlim_t raise_fd_limit(rlim_t wanted) {
   return r.rlim_cur;
 }
 
-// One WebSocket binary frame from a client, masked with the all-zero key
-// (allowed, and the payload stays readable).
-std::string ws_client_frame(const std::string& payload) {
-  std::string f;
-  f += char(0x82);
-  if (payload.size() < 126) {
-    f += char(0x80 | payload.size());
-  } else if (payload.size() < 65536) {
-    f += char(0x80 | 126);
-    f += char(payload.size() >> 8);
-    f += char(payload.size() & 0xFF);
-  } else {
-    f += char(0x80 | 127);
-    for (int i = 7; i >= 0; --i) f += char((std::uint64_t(payload.size()) >> (8 * i)) & 0xFF);
-  }
-  f += std::string(4, '\0');
-  return f + payload;
-}
-
-const std::string upgrade_request =
-    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-    "Sec-WebSocket-Protocol: clasp\r\n\r\n";
-
 std::string hello_frame() {
   msg::hello h;
   h.version = 1;
   h.features = client_features;
   h.name = "idle";
-  return ws_client_frame(*codec::encode_frame(message{h}, {codec::qos::confirm, std::nullopt}));
-}
-
-int connect_to(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool send_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const auto n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    bytes.remove_prefix(std::size_t(n));
-  }
-  return true;
+  return ws_client_message(message{h});
 }
 
 // Raw sockets driven from the test thread with poll: many clients, few threads.
@@ -128,7 +80,7 @@ class socket_fleet {
   // Opens `n` connections and sends each `opening`; false if one fails.
   bool open(std::uint16_t port, std::size_t n, const std::string& opening) {
     for (std::size_t i = 0; i < n; ++i) {
-      const int fd = connect_to(port);
+      const int fd = connect_loopback(port);
       if (fd < 0 || !send_all(fd, opening)) {
         error_ = "connection " + std::to_string(i) + " failed: " + std::strerror(errno);
         if (fd >= 0) ::close(fd);
@@ -191,36 +143,11 @@ class socket_fleet {
   std::string error_;
 };
 
-// Complete server (unmasked) WebSocket frames after the 101 reply.
 std::size_t frames_after_upgrade(const std::string& bytes) {
-  auto at = bytes.find("\r\n\r\n");
-  if (at == std::string::npos) return 0;
-  at += 4;
-  std::size_t frames = 0;
-  while (bytes.size() >= at + 2) {
-    std::uint64_t length = std::uint8_t(bytes[at + 1]) & 0x7F;
-    std::size_t header = 2;
-    if (length == 126) {
-      if (bytes.size() < at + 4) break;
-      length = (std::uint64_t(std::uint8_t(bytes[at + 2])) << 8) | std::uint8_t(bytes[at + 3]);
-      header = 4;
-    } else if (length == 127) {
-      if (bytes.size() < at + 10) break;
-      length = 0;
-      for (int i = 0; i < 8; ++i) length = (length << 8) | std::uint8_t(bytes[at + 2 + i]);
-      header = 10;
-    }
-    if (bytes.size() < at + header + length) break;
-    at += header + std::size_t(length);
-    ++frames;
-  }
-  return frames;
+  return server_frames_after_upgrade(bytes).size();
 }
 
-struct latency {
-  double p50_ms = 0, p99_ms = 0, max_ms = 0;
-  std::size_t samples = 0;
-};
+using latency = latency_summary;
 
 // SET (confirm) -> ACK round trips from one ordinary client.
 latency round_trips(wire_client& c, int count, const std::string& address) {
@@ -236,14 +163,7 @@ latency round_trips(wire_client& c, int count, const std::string& address) {
     }
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
-  latency l;
-  l.samples = ms.size();
-  if (ms.empty()) return l;
-  std::sort(ms.begin(), ms.end());
-  l.p50_ms = ms[ms.size() / 2];
-  l.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
-  l.max_ms = ms.back();
-  return l;
+  return summarize(std::move(ms));
 }
 
 void print(const char* what, const latency& l);
@@ -309,7 +229,7 @@ TEST_F(hostile_load, idle_connections_cost_at_most_16_kb_each_and_do_not_slow_a_
 
   socket_fleet idle;
   const auto t0 = clock_type::now();
-  ASSERT_TRUE(idle.open(router().port(), n, upgrade_request + hello_frame())) << idle.error();
+  ASSERT_TRUE(idle.open(router().port(), n, ws_upgrade_request + hello_frame())) << idle.error();
   const std::size_t established = idle.wait_all(
       [](const std::string& b) {
         return b.rfind("HTTP/1.1 101", 0) == 0 && frames_after_upgrade(b) >= 1;
@@ -338,7 +258,7 @@ TEST_F(hostile_load, idle_connections_cost_at_most_16_kb_each_and_do_not_slow_a_
   msg::set big;
   big.address = "/load/big";
   big.val = value(std::string(48 * 1024, 'x'));
-  std::string burst = upgrade_request + hello_frame();
+  std::string burst = ws_upgrade_request + hello_frame();
   for (int k = 0; k < 4; ++k)
     burst += ws_client_frame(*codec::encode_frame(message{big}, {codec::qos::fire, std::nullopt}));
   burst +=
@@ -370,7 +290,7 @@ TEST_F(hostile_load, half_sent_upgrades_do_not_block_others_and_time_out) {
   constexpr std::size_t stalled_count = 300;
   socket_fleet stalled;
   // Half an upgrade request, then nothing.
-  ASSERT_TRUE(stalled.open(router().port(), stalled_count, upgrade_request.substr(0, 40)))
+  ASSERT_TRUE(stalled.open(router().port(), stalled_count, ws_upgrade_request.substr(0, 40)))
       << stalled.error();
   const auto stalled_at = clock_type::now();
 

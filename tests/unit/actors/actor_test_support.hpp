@@ -93,7 +93,8 @@ inline actors::state_store_actor::behavior_type stub_store(std::shared_ptr<probe
   };
 }
 
-// An inbound session that records "redeclare:<tag>:<pattern count>".
+// An inbound session that records "redeclare:<tag>:<pattern count>" and
+// "probe:<tag>", answering identity probes as a live peer.
 inline actors::session_actor::behavior_type stub_session(std::shared_ptr<probe> p,
                                                          std::string tag) {
   using namespace actors;
@@ -107,6 +108,11 @@ inline actors::session_actor::behavior_type stub_session(std::shared_ptr<probe> 
       },
       [=](heartbeat_atom) {},
       [=](shutdown_atom) {},
+      [=](liveness_probe_atom) {
+        p->add("probe:" + tag);
+        return true;
+      },
+      [=](probe_check_atom) {},
   };
 }
 
