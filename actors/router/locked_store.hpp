@@ -17,20 +17,20 @@
 
 namespace clasp::actors {
 
-class store_gate {
+class locked_store {
  public:
   // How long a paced answer waits before its next parts (the queue drains meanwhile).
   static constexpr std::chrono::milliseconds pump_interval{2};
 
   // Decodes frames [from, to) of `batch`, read from session `id`, and has the
   // core handle them in order (an undecodable frame is answered with an ERROR
-  // in its place). Does nothing once the store has closed the gate.
+  // in its place). Does nothing once the store has closed it.
   void apply(std::uint64_t session, const transport::frame_batch& batch, std::size_t from,
              std::size_t to);
 
   // For the store actor.
   std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(mutex_); }
-  // Opens the gate on `core`, owned by `store` (which paces sync answers).
+  // Opens the locked store on `core`, owned by `store` (which paces sync answers).
   void open(router::router_core* core, state_store_actor store);
   // The store is going: later apply() calls do nothing. Takes the lock.
   void close();
@@ -42,7 +42,7 @@ class store_gate {
  private:
   std::mutex mutex_;
   router::router_core* core_ = nullptr;  // null: closed
-  state_store_actor store_;
+  state_store_actor owner_;
   bool pump_scheduled_ = false;
 };
 

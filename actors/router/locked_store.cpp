@@ -1,5 +1,5 @@
-// The locked hot path into router_core; see store_gate.hpp.
-#include "actors/router/store_gate.hpp"
+// The locked hot path into router_core; see locked_store.hpp.
+#include "actors/router/locked_store.hpp"
 
 #include <caf/all.hpp>
 
@@ -7,25 +7,25 @@
 
 namespace clasp::actors {
 
-void store_gate::open(router::router_core* core, state_store_actor store) {
+void locked_store::open(router::router_core* core, state_store_actor store) {
   std::lock_guard<std::mutex> lock(mutex_);
   core_ = core;
-  store_ = std::move(store);
+  owner_ = std::move(store);
 }
 
-void store_gate::close() {
+void locked_store::close() {
   std::lock_guard<std::mutex> lock(mutex_);
   core_ = nullptr;
-  store_ = nullptr;  // the store's state holds this gate: no cycle left behind
+  owner_ = nullptr;  // the store's state holds this object: no cycle left behind
 }
 
-bool store_gate::claim_pump() {
+bool locked_store::claim_pump() {
   if (pump_scheduled_ || !core_ || !core_->has_pending_syncs()) return false;
   pump_scheduled_ = true;
   return true;
 }
 
-void store_gate::apply(std::uint64_t session, const transport::frame_batch& batch, std::size_t from,
+void locked_store::apply(std::uint64_t session, const transport::frame_batch& batch, std::size_t from,
                        std::size_t to) {
   codec::decoded_frame f;  // reused: its buffers outlive each frame
   codec::decode_error err;
@@ -43,7 +43,7 @@ void store_gate::apply(std::uint64_t session, const transport::frame_batch& batc
     }
   }
   core_->pin_clock(0);
-  if (claim_pump()) caf::delayed_anon_send(store_, pump_interval, pump_atom_v);
+  if (claim_pump()) caf::delayed_anon_send(owner_, pump_interval, pump_atom_v);
 }
 
 }  // namespace clasp::actors
