@@ -22,6 +22,10 @@ constexpr auto tick_interval = std::chrono::milliseconds(200);
 // one slice holds the store lock for well under a millisecond.
 constexpr std::size_t purge_slice = 1000;
 constexpr int max_purge_slices_per_tick = 100;
+// Changed params copied for persistence per hold of the store lock: a copy
+// is a record with its value (~100 ns to a few µs), so a slice stays well
+// under a millisecond however many params changed since the last batch.
+constexpr std::size_t persist_slice = 2000;
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
@@ -35,24 +39,45 @@ struct store_state {
 
 using store_self = state_store_actor::stateful_pointer<store_state>;
 
-// Store lock held. Paced sync answers continue shortly, once the link's queue has drained a bit.
+// Store lock held. Paced answers continue shortly, once the queues have drained a bit.
 void schedule_pump(store_self self) {
   if (self->state.locked->claim_pump()) self->delayed_send(self, locked_store::pump_interval, pump_atom_v);
 }
 
-// Store lock held.
+// Sends what changed since the last round to the persistence actor, in
+// batches of at most persist_slice params, the store lock released between
+// them. The watermarks are taken first and go with the last batch: a
+// watermark covers the params changed before it, and those are all in this
+// round's batches (a crash between batches must not leave a saved watermark
+// whose params were never saved).
 void persist_changes(store_self self) {
   auto& st = self->state;
   if (!st.persistence) return;
-  auto erased = st.core->take_erased();
-  auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
-      st.core->take_changed_params());
-  auto watermarks = st.core->take_changed_watermarks();
-  if (params->empty() && watermarks.empty() && erased.empty()) return;
-  const auto& store = st.core->params();
-  self->send(st.persistence,
-             persist_batch{std::move(params), std::move(watermarks), std::move(erased),
-                           store.tombstone_horizon(), store.revision_floor()});
+  std::map<std::string, router::sync_mark> watermarks;
+  std::size_t remaining = 0;  // change entries of this round not taken yet
+  st.locked->run([&](router::router_core& core) {
+    watermarks = core.take_changed_watermarks();
+    remaining = core.changed_param_count();
+  });
+  for (bool last = false; !last;) {
+    st.locked->run([&](router::router_core& core) {
+      // Erased rows go before any param taken after them (an address dropped
+      // and written again appears in both, and the write must win).
+      auto erased = core.take_erased();
+      const std::size_t take = std::min(remaining, persist_slice);
+      auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
+          core.take_changed_params(take));
+      remaining -= take;
+      last = remaining == 0;
+      if (params->empty() && erased.empty() && (!last || watermarks.empty())) return;
+      const auto& store = core.params();
+      persist_batch batch{std::move(params), {}, std::move(erased), store.tombstone_horizon(),
+                          store.revision_floor()};
+      if (last) batch.watermarks = std::move(watermarks);
+      self->send(st.persistence, std::move(batch));
+    });
+    if (!last) st.locked->yield_to_waiters();
+  }
 }
 
 state_store_actor::behavior_type store_behavior(store_self self, router::router_config config,
@@ -80,82 +105,90 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
     if (it != self->state.owners.end()) caf::anon_send(it->second, sync_done{m.patterns});
   };
   self->delayed_send(self, tick_interval, tick_atom_v);
+  auto& st = self->state;
   return {
-      [=](attach_session& a) {
-        auto lock = self->state.locked->lock();
-        if (a.owner) self->state.owners[a.id] = a.owner;
-        self->state.core->attach(a.id, std::move(a.name), std::move(a.conn), a.role);
+      [=, &st](attach_session& a) {
+        st.locked->run([&](router::router_core& core) {
+          if (a.owner) st.owners[a.id] = a.owner;
+          core.attach(a.id, std::move(a.name), std::move(a.conn), a.role);
+        });
       },
-      [=](detach_session d) {
-        auto lock = self->state.locked->lock();
-        self->state.owners.erase(d.id);
-        self->state.core->detach(d.id);
+      [=, &st](detach_session d) {
+        st.locked->run([&](router::router_core& core) {
+          st.owners.erase(d.id);
+          core.detach(d.id);
+        });
       },
-      [=](op_batch& b) {
-        auto lock = self->state.locked->lock();
-        auto& core = *self->state.core;
-        // The batch was made for this store alone: its messages can be moved from.
-        for (auto& op : *b.ops) {
-          if (op.reply_to_sender)
-            core.send_refusal(b.id, op.msg.as<msg::error>());
-          else
-            core.handle(b.id, std::move(op.msg), op.quality);
-        }
-        schedule_pump(self);
+      [=, &st](op_batch& b) {
+        st.locked->run([&](router::router_core& core) {
+          // The batch was made for this store alone: its messages can be moved from.
+          for (auto& op : *b.ops) {
+            if (op.reply_to_sender)
+              core.send_refusal(b.id, op.msg.as<msg::error>());
+            else
+              core.handle(b.id, std::move(op.msg), op.quality);
+          }
+          schedule_pump(self);
+        });
       },
-      [=](direct_route& r) {
+      [=, &st](direct_route& r) {
         // Everything this session sent the store before is handled by now, so
         // its reads may go straight to the core from here on. Not under the
         // store lock: the bridge takes it (after its own) for held reads.
-        r.bridge->go_direct(self->state.locked, r.id, r.divert_declarations);
+        r.bridge->go_direct(st.locked, r.id, r.divert_declarations);
       },
-      [=](mark_link& m) {
-        auto lock = self->state.locked->lock();
-        self->state.core->mark_link(m.id, std::move(m.router_id));
+      [=, &st](mark_link& m) {
+        st.locked->run([&](router::router_core& core) { core.mark_link(m.id, std::move(m.router_id)); });
       },
-      [=](routing_update& u) {
-        auto lock = self->state.locked->lock();
-        self->state.core->set_routing(std::move(u.table));
+      [=, &st](routing_update& u) {
+        st.locked->run([&](router::router_core& core) { core.set_routing(std::move(u.table)); });
       },
-      [=](const request_sync& r) {
-        auto lock = self->state.locked->lock();
-        self->state.core->request_sync(r.id, r.patterns, r.full);
+      [=, &st](const request_sync& r) {
+        st.locked->run([&](router::router_core& core) {
+          core.request_sync(r.id, r.patterns, r.full);
+          schedule_pump(self);
+        });
       },
-      [=](pump_atom) {
-        auto lock = self->state.locked->lock();
-        self->state.locked->pump_ran();
-        self->state.core->pump_syncs();
-        schedule_pump(self);
-      },
-      [=](tick_atom) {
-        auto now = router::router_core::clock_now_us();
-        {
-          auto lock = self->state.locked->lock();
-          self->state.core->expire_due(now);
-          self->state.core->fail_stale_forwards(now);
+      [=, &st](pump_atom) {
+        // One slice of each pending answer, the lock released between them.
+        const std::size_t jobs = st.locked->run([&](router::router_core& core) {
+          st.locked->pump_ran();
+          return core.pending_syncs();
+        });
+        for (std::size_t i = 0; i < jobs; ++i) {
+          if (i > 0) st.locked->yield_to_waiters();
+          if (!st.locked->run([](router::router_core& core) { return core.pump_one_sync(); })) break;
         }
+        st.locked->run([&](router::router_core&) { schedule_pump(self); });
+      },
+      [=, &st](tick_atom) {
+        auto now = router::router_core::clock_now_us();
+        st.locked->run([&](router::router_core& core) {
+          core.expire_due(now);
+          core.fail_stale_forwards(now);
+        });
         // Expired tombstones go in slices, the lock released between them, so
         // the socket threads never wait for more than one slice.
         for (int slice = 0; slice < max_purge_slices_per_tick; ++slice) {
-          auto lock = self->state.locked->lock();
-          if (!self->state.core->purge_tombstones(now, purge_slice)) break;
+          if (slice > 0) st.locked->yield_to_waiters();
+          if (!st.locked->run([&](router::router_core& core) { return core.purge_tombstones(now, purge_slice); }))
+            break;
         }
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
       [=](persist_atom) {
-        auto lock = self->state.locked->lock();
         persist_changes(self);
         self->delayed_send(self, self->state.persist_interval, persist_atom_v);
       },
-      [=](shutdown_atom) -> std::uint64_t {
-        auto lock = self->state.locked->lock();
+      [=, &st](shutdown_atom) -> std::uint64_t {
         persist_changes(self);
-        self->state.core->close_all(1001, "router shutting down");
-        return self->state.core->session_count();
+        return st.locked->run([&](router::router_core& core) {
+          core.close_all(1001, "router shutting down");
+          return core.session_count();
+        });
       },
-      [=](stats_atom) -> std::string {
-        auto lock = self->state.locked->lock();
-        return router::store_stats_json(*self->state.core);
+      [=, &st](stats_atom) -> std::string {
+        return st.locked->run([](router::router_core& core) { return router::store_stats_json(core); });
       },
   };
 }
