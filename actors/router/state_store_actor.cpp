@@ -199,8 +199,11 @@ state_store_actor spawn_state_store(caf::actor_system& sys, router::router_confi
                                     std::shared_ptr<router::persisted_state> saved,
                                     persistence_actor persistence,
                                     std::chrono::milliseconds persist_interval) {
-  return sys.spawn(store_behavior, std::move(config), std::move(saved), std::move(persistence),
-                   persist_interval, std::make_shared<locked_store>());
+  // Detached: its own thread, at the I/O threads' priority, since it takes the
+  // store lock they wait for (see locked_store.hpp, "Priority").
+  return sys.spawn<caf::detached>(store_behavior, std::move(config), std::move(saved),
+                                  std::move(persistence), persist_interval,
+                                  std::make_shared<locked_store>());
 }
 
 }  // namespace clasp::actors
