@@ -144,7 +144,8 @@ class param_store {
   // Every record keeps one slot from its insertion to its erasure (a freed slot
   // is reused by a later insertion), so a walk over slots 0, 1, 2, ... in
   // slices visits every record that exists for the whole walk exactly once,
-  // as it is when visited; records inserted meanwhile may or may not be visited.
+  // as it is when visited; records inserted meanwhile may or may not be visited
+  // (a walk up to the slot count at its start ends however many are inserted).
   std::size_t slot_count() const { return slots_.size(); }
   // Visits the records in slots [from, from + count) (empty slots skipped) and
   // returns where the next slice starts; done when it returns slot_count().

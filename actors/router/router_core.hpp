@@ -207,6 +207,10 @@ class router_core {
     std::vector<std::string> wildcard;  // patterns with wildcards: matched while walking the slots
     std::size_t next_exact = 0;
     std::size_t next_slot = 0;
+    // Where the walk ends: the slot count at the request. Later slots hold
+    // records made since (sent live anyway), and a walk that chased them
+    // would never end under a steady stream of new addresses.
+    std::size_t end_slot = 0;
     change_seq_t since = 0;             // sync answers: only records changed after this
     change_seq_t complete_at = 0;       // sync answers: our seq at the request
     // A subscription snapshot: no tombstones, no SyncComplete; `trailer` (the

@@ -7,7 +7,8 @@
 //   the walk reaches it: at least at its revision at the request, perhaps
 //   newer (SETs fanned out meanwhile may arrive before or after its part);
 // - a record created during the answer may or may not be in it (a subscriber
-//   or link gets it live anyway, and a SyncComplete's seq predates it);
+//   or link gets it live anyway, and a SyncComplete's seq predates it); the
+//   walk ends at the table's slot count at the request, so it always ends;
 // - a record removed during the answer is left out (a link gets the tombstone
 //   live; clients are never sent removals).
 // A SNAPSHOT part never carries a value older than one already sent to that
@@ -54,6 +55,7 @@ std::size_t result_entry_size(const signal_definition& def) {
 void router_core::start_job(paced_job job) {
   for (const auto& p : job.patterns)
     (is_pattern_with_wildcards(p) ? job.wildcard : job.exact).push_back(p);
+  job.end_slot = params_.slot_count();
   std::sort(job.exact.begin(), job.exact.end());
   job.exact.erase(std::unique(job.exact.begin(), job.exact.end()), job.exact.end());
   jobs_.push_back(std::move(job));
@@ -149,8 +151,9 @@ bool router_core::pump_records(session_info& s, paced_job& job) {
       return true;
     }
   }
-  if (!job.wildcard.empty() && job.next_slot < params_.slot_count()) {
-    const std::size_t slots = std::max<std::size_t>(1, slice_pattern_tests / job.wildcard.size());
+  if (!job.wildcard.empty() && job.next_slot < job.end_slot) {
+    const std::size_t slots = std::min(job.end_slot - job.next_slot,
+                                       std::max<std::size_t>(1, slice_pattern_tests / job.wildcard.size()));
     bool paused = false;
     job.next_slot =
         params_.visit_slots(job.next_slot, slots, [&](const std::string& a, const param_record& rec) {
@@ -163,7 +166,7 @@ bool router_core::pump_records(session_info& s, paced_job& job) {
           return !paused;
         });
     flush_part();
-    if (paused || job.next_slot < params_.slot_count()) return true;
+    if (paused || job.next_slot < job.end_slot) return true;
   }
   flush_part();
   if (!sync_answer) {
@@ -233,13 +236,14 @@ bool router_core::pump_query(session_info& s, paced_job& job) {
   auto listed = [&](const std::string& address) { return announced_.count(address) != 0; };
   if (!job.exact.empty()) {
     if (params_.find_live(pattern) && !listed(pattern)) add(as_param(pattern));
-  } else if (job.next_slot < params_.slot_count()) {
+  } else if (job.next_slot < job.end_slot) {
     job.next_slot = params_.visit_slots(
-        job.next_slot, slice_pattern_tests, [&](const std::string& a, const param_record& rec) {
+        job.next_slot, std::min(job.end_slot - job.next_slot, slice_pattern_tests),
+        [&](const std::string& a, const param_record& rec) {
           if (!rec.tombstone && pattern_matches(pattern, a) && !listed(a)) add(as_param(a));
           return true;
         });
-    if (job.next_slot < params_.slot_count()) return true;
+    if (job.next_slot < job.end_slot) return true;
   }
   send_frame(s, make_frame(job.result_part));  // the last (or only) part, even if empty
   return false;
