@@ -65,13 +65,16 @@ stop_router() {
   for p in "${STARTED[@]}"; do [ "$p" != "$pid" ] && kept+=("$p"); done
   STARTED=("${kept[@]}")
 }
-params_of() { curl -s -m 5 "http://127.0.0.1:${PORT[$1]}/stats" | jq -r '.params // 0' 2>/dev/null || echo 0; }
-# wait_params NAME N TIMEOUT_S: polls /stats every 50 ms.
+# The polling runs on the client CPU, so it takes no CPU from the hub.
+params_of() {
+  taskset -c "$CLIENT_CPU" curl -s -m 5 "http://127.0.0.1:${PORT[$1]}/stats" | jq -r '.params // 0' 2>/dev/null || echo 0
+}
+# wait_params NAME N TIMEOUT_S: polls /stats every 200 ms.
 wait_params() {
   local deadline=$(( $(date +%s) + $3 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
     [ "$(params_of "$1")" -ge "$2" ] 2>/dev/null && return 0
-    sleep 0.05
+    sleep 0.2
   done
   return 1
 }
