@@ -199,7 +199,7 @@ class router_core {
   // goes out as it is when the walk reaches it: a record may be newer than at
   // the request (receivers keep the highest revision), never older.
   struct paced_job {
-    enum class kind { sync_answer, subscription, revision_vector, query };
+    enum class kind { sync_answer, subscription, revision_vector, query, drop_missing };
     kind what = kind::sync_answer;
     session_id_t link = 0;              // the session it goes to
     std::vector<std::string> patterns;  // as asked (SyncComplete echoes them)
@@ -224,6 +224,9 @@ class router_core {
     std::optional<std::string> announced_after;
     msg::result result_part;
     std::size_t result_bytes = 3;
+    // Dropping what a complete answer on `link` did not contain: entries not
+    // changed since `since` (our seq at the request) and not confirmed.
+    std::unordered_set<std::string> confirmed;
     std::vector<param_entry> part;  // SNAPSHOT entries not sent yet
     std::size_t part_bytes = 3;
     bool sent_snapshot = false;
@@ -240,7 +243,7 @@ class router_core {
   };
   void note_confirmed(session_id_t link, const std::string& address);
   // Removes (as tombstones) replica entries under `patterns` owned behind
-  // `link` that a complete answer did not contain.
+  // `link` that a complete answer did not contain (a paced job: it walks the table).
   void drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns);
   bool leads_to_owner(const session_info& link, const std::string& address) const;
   // Paced answers (router_core_paced.cpp). Queues `job` and sends its first slice at once.
@@ -250,6 +253,7 @@ class router_core {
   bool pump_records(session_info& s, paced_job& job);
   bool pump_vector(session_info& s, paced_job& job);
   bool pump_query(session_info& s, paced_job& job);
+  bool pump_drop_missing(session_info& link, paced_job& job);
   void finish_sync_answer(session_info& s, paced_job& job);
   // True when an earlier QUERY of the same session is still being answered
   // (RESULT frames carry no id: one session's results go out in order).

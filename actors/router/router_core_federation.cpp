@@ -324,25 +324,19 @@ void router_core::drop_missing_after_full_sync(session_info& link,
                                                const std::vector<std::string>& patterns) {
   auto it = pending_syncs_.find(link.id);
   if (it == pending_syncs_.end()) return;  // not an answer to us: we cannot tell what it contained
-  const pending_sync& pending = it->second;
-  // Entries changed since the request went out came from the answer or from
-  // live updates; older ones the answer did not confirm are gone at the owner.
-  std::vector<std::string> gone;
-  for (const auto& pattern : patterns) {
-    if (!acceptable_pattern(pattern)) continue;
-    params_.for_each_matching(
-        pattern, 0, false, [&](const std::string& a, const param_record& rec) {
-          if (rec.seq <= pending.mark && !pending.confirmed.count(a) && leads_to_owner(link, a))
-            gone.push_back(a);
-        });
-  }
-  const auto now = now_us();
-  for (const auto& address : gone) {
-    // A tombstone one above the value (what the owner's purged one was), so
-    // our own replicas drop it too; purged here after the retention as well.
-    if (!params_.remove(address, now)) continue;
-    fan_out_tombstone(address, *params_.find(address), link.id);
-  }
+  paced_job job;
+  job.what = paced_job::kind::drop_missing;
+  job.link = link.id;
+  for (const auto& p : patterns)
+    if (acceptable_pattern(p)) job.patterns.push_back(p);
+  if (job.patterns.empty()) return;
+  job.since = it->second.mark;
+  // The last answer outstanding: its bookkeeping ends here, so the set can move.
+  if (it->second.outstanding <= 1)
+    job.confirmed = std::move(it->second.confirmed);
+  else
+    job.confirmed = it->second.confirmed;
+  start_job(std::move(job));
 }
 
 void router_core::send_sync(session_id_t link_id, const std::vector<std::string>& patterns,

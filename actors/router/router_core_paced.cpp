@@ -99,6 +99,8 @@ bool router_core::pump_job(paced_job& job) {
       return pump_vector(*s, job);
     case paced_job::kind::query:
       return pump_query(*s, job);
+    case paced_job::kind::drop_missing:
+      return pump_drop_missing(*s, job);
     case paced_job::kind::sync_answer:
     case paced_job::kind::subscription:
       return pump_records(*s, job);
@@ -247,6 +249,41 @@ bool router_core::pump_query(session_info& s, paced_job& job) {
   }
   send_frame(s, make_frame(job.result_part));  // the last (or only) part, even if empty
   return false;
+}
+
+// After a complete sync answer on `link` (see drop_missing_after_full_sync).
+bool router_core::pump_drop_missing(session_info& link, paced_job& job) {
+  // Entries changed since the request went out came from the answer or from
+  // live updates; older ones the answer did not confirm are gone at the owner.
+  std::vector<std::string> gone;
+  auto consider = [&](const std::string& a, const param_record& rec) {
+    if (!rec.tombstone && rec.seq <= job.since && !job.confirmed.count(a) && leads_to_owner(link, a))
+      gone.push_back(a);
+  };
+  for (; job.next_exact < job.exact.size(); ++job.next_exact)
+    if (const auto* rec = params_.find(job.exact[job.next_exact])) consider(job.exact[job.next_exact], *rec);
+  bool more = false;
+  if (!job.wildcard.empty() && job.next_slot < job.end_slot) {
+    const std::size_t slots =
+        std::min(job.end_slot - job.next_slot, std::max<std::size_t>(1, slice_pattern_tests / job.wildcard.size()));
+    job.next_slot = params_.visit_slots(job.next_slot, slots, [&](const std::string& a, const param_record& rec) {
+      for (const auto& p : job.wildcard)
+        if (pattern_matches(p, a)) {
+          consider(a, rec);
+          break;
+        }
+      return true;
+    });
+    more = job.next_slot < job.end_slot;
+  }
+  const auto now = now_us();
+  for (const auto& address : gone) {
+    // A tombstone one above the value (what the owner's purged one was), so
+    // our own replicas drop it too; purged here after the retention as well.
+    if (!params_.remove(address, now)) continue;
+    fan_out_tombstone(address, *params_.find(address), link.id);
+  }
+  return more;
 }
 
 }  // namespace clasp::router
