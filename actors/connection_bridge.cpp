@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actor_types.hpp"
-#include "actors/router/store_gate.hpp"
+#include "actors/router/locked_store.hpp"
 
 namespace clasp::actors {
 
@@ -87,15 +87,15 @@ void session_bridge::apply_direct(transport::frame_batch& batch) {
         end = i;
         break;
       }
-  if (end > 0) gate_->apply(session_id_, batch, 0, end);
+  if (end > 0) store_->apply(session_id_, batch, 0, end);
   if (end < batch.size()) hand_to_owner(tail_of(batch, end));
 }
 
-void session_bridge::go_direct(std::shared_ptr<store_gate> gate, std::uint64_t session_id,
+void session_bridge::go_direct(std::shared_ptr<locked_store> store, std::uint64_t session_id,
                                bool divert_declarations) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!session_) return;  // closed meanwhile
-  gate_ = std::move(gate);
+  store_ = std::move(store);
   session_id_ = session_id;
   divert_declarations_ = divert_declarations;
   route_ = route::direct;
@@ -132,7 +132,7 @@ void session_bridge::on_closed(std::string reason) {
   caf::anon_send(session_, connection_closed{std::move(reason)});
   // Drop the references so the actors can go away.
   session_ = nullptr;
-  gate_ = nullptr;
+  store_ = nullptr;
   held_.clear();
 }
 

@@ -2,7 +2,7 @@
 // outbound link) handles one read at a time while reads that arrive meanwhile
 // are held; when it is done it either asks for the next read or has the store
 // switch the connection to the direct route, where reads are decoded and
-// applied on the I/O thread through the store's gate (no actor hop per read).
+// applied on the I/O thread through the locked store (no actor hop per read).
 // Federation declarations still go to the owner on the direct route: they need
 // the federation manager before anything behind them is handled.
 #pragma once
@@ -19,7 +19,7 @@
 
 namespace clasp::actors {
 
-class store_gate;
+class locked_store;
 
 class session_bridge final : public transport::connection_handler {
  public:
@@ -31,9 +31,9 @@ class session_bridge final : public transport::connection_handler {
 
   // Called by the store once it has handled everything the owner sent it
   // (the owner asks with a direct_route message): later reads, held ones
-  // first, go through `gate`. With `divert_declarations`, a read holding a
+  // first, go through `store`. With `divert_declarations`, a read holding a
   // FEDERATION_SYNC DeclareNamespaces goes back to the owner from that frame on.
-  void go_direct(std::shared_ptr<store_gate> gate, std::uint64_t session_id,
+  void go_direct(std::shared_ptr<locked_store> store, std::uint64_t session_id,
                  bool divert_declarations = false);
   // The owner finished the read it was given and wants the next one itself.
   void next_to_owner();
@@ -50,7 +50,7 @@ class session_bridge final : public transport::connection_handler {
   route route_ = route::to_owner;
   bool divert_declarations_ = false;
   frame_sink_actor session_;
-  std::shared_ptr<store_gate> gate_;
+  std::shared_ptr<locked_store> store_;
   std::uint64_t session_id_ = 0;
   std::deque<transport::frame_batch> held_;
   std::size_t held_bytes_ = 0;

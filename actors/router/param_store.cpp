@@ -65,6 +65,7 @@ set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, st
   set_outcome out = check_local(set, writer);
   if (out.error != 0) return out;
   auto [it, inserted] = params_.try_emplace(set.address);
+  if (inserted) take_slot(*it);
   param_record& rec = it->second;
   if (inserted || rec.tombstone) ++live_;
   rec.tombstone = false;
@@ -127,6 +128,7 @@ const param_record* param_store::apply_remote(const std::string& address, value&
   auto [it, inserted] = params_.try_emplace(address);
   param_record& rec = it->second;
   if (!inserted && revision <= rec.revision && !(from_owner && rec.written_here)) return nullptr;
+  if (inserted) take_slot(*it);
   if (!tombstone && (inserted || rec.tombstone)) ++live_;
   if (tombstone && !inserted && !rec.tombstone) --live_;
   rec.tombstone = tombstone;
@@ -152,7 +154,9 @@ const param_record* param_store::apply_remote(const std::string& address, value&
 
 revision_t param_store::renumber_above(const std::string& address, revision_t seen,
                                        std::uint64_t now_us) {
-  auto& rec = params_[address];
+  auto [it, inserted] = params_.try_emplace(address);
+  if (inserted) take_slot(*it);
+  auto& rec = it->second;
   rec.revision = std::min(seen + 1, max_revision);
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
@@ -179,9 +183,31 @@ std::optional<revision_t> param_store::remove(const std::string& address, std::u
   return rec.revision;
 }
 
-void param_store::erase_record(std::unordered_map<std::string, param_record>::iterator it) {
+void param_store::take_slot(table::value_type& node) {
+  if (free_slots_.empty()) {
+    node.second.slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(&node);
+  } else {
+    node.second.slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[node.second.slot] = &node;
+  }
+}
+
+void param_store::erase_record(table::iterator it) {
   if (track_) erased_.push_back(it->first);  // a pending change entry finds it gone
+  slots_[it->second.slot] = nullptr;
+  free_slots_.push_back(it->second.slot);
   params_.erase(it);
+}
+
+std::size_t param_store::visit_slots(
+    std::size_t from, std::size_t count,
+    const std::function<bool(const std::string&, const param_record&)>& f) const {
+  const std::size_t end = std::min(slots_.size(), from + count);
+  for (std::size_t i = from; i < end; ++i)
+    if (const auto* node = slots_[i]; node && !f(node->first, node->second)) return i;
+  return end;
 }
 
 std::vector<std::string> param_store::take_erased() {
@@ -200,11 +226,13 @@ void param_store::note_changed(const std::string& address, param_record& rec) {
   changed_.push_back(address);
 }
 
-std::vector<std::string> param_store::take_changed() {
+std::vector<std::string> param_store::take_changed(std::size_t max_count) {
   std::vector<std::string> out;
-  out.swap(changed_);
-  for (const auto& address : out) {
-    auto it = params_.find(address);
+  out.reserve(std::min(max_count, changed_.size()));
+  while (out.size() < max_count && !changed_.empty()) {
+    out.push_back(std::move(changed_.front()));
+    changed_.pop_front();
+    auto it = params_.find(out.back());
     if (it != params_.end()) it->second.unsaved = false;
   }
   return out;
@@ -212,8 +240,13 @@ std::vector<std::string> param_store::take_changed() {
 
 void param_store::restore(const std::string& address, param_record rec) {
   rec.written_here = false;
-  auto [it, inserted] = params_.insert_or_assign(address, std::move(rec));
-  (void)inserted;
+  auto [it, inserted] = params_.try_emplace(address);
+  const std::uint32_t slot = it->second.slot;
+  it->second = std::move(rec);
+  if (inserted)
+    take_slot(*it);
+  else
+    it->second.slot = slot;
   const auto& r = it->second;
   if (!r.tombstone) ++live_;
   if (r.tombstone) note_tombstone(it->first, r);  // restored by seq: the queue stays in order

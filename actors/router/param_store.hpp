@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -48,6 +49,7 @@ struct param_record {
   bool unsaved = false;           // listed for the next persistence batch (change tracking on)
   std::uint64_t expires_at_us = 0;  // 0 = never
   std::uint32_t sliding_ttl_s = 0;  // re-armed on each update when non-zero
+  std::uint32_t slot = 0;           // its place in the store's scan order (see visit_slots)
 };
 
 struct set_outcome {
@@ -128,7 +130,10 @@ class param_store {
   // Persistence support: what changed since the last take (addresses, each
   // once), and bulk restore of what a previous run saved.
   void track_changes(bool on) { track_ = on; }
-  std::vector<std::string> take_changed();
+  // At most `max_count` addresses, oldest change first (the caller's lock is
+  // held for a bounded time; the rest waits for the next take).
+  std::vector<std::string> take_changed(std::size_t max_count = SIZE_MAX);
+  std::size_t changed_count() const { return changed_.size(); }
   // Addresses whose record was dropped (purged tombstones) since the last
   // take; the database deletes them. Taken before take_changed(): an address
   // dropped and written again appears in both, and the write must win.
@@ -140,6 +145,20 @@ class param_store {
     tombstone_horizon_ = std::max(tombstone_horizon_, h);
   }
 
+  // Scans in slices, for callers that release their lock between slices.
+  // Every record keeps one slot from its insertion to its erasure (a freed slot
+  // is reused by a later insertion), so a walk over slots 0, 1, 2, ... in
+  // slices visits every record that exists for the whole walk exactly once,
+  // as it is when visited; records inserted meanwhile may or may not be visited
+  // (a walk up to the slot count at its start ends however many are inserted).
+  std::size_t slot_count() const { return slots_.size(); }
+  // Visits the records in slots [from, from + count) (empty slots skipped) and
+  // returns where the next slice starts; done when it returns slot_count().
+  // `f` returning false stops the slice before that record (the returned slot
+  // is its own, so the next slice starts with it).
+  std::size_t visit_slots(std::size_t from, std::size_t count,
+                          const std::function<bool(const std::string&, const param_record&)>& f) const;
+
   change_seq_t current_seq() const { return seq_; }
   change_seq_t tombstone_horizon() const { return tombstone_horizon_; }
   std::size_t live_count() const { return live_; }
@@ -150,7 +169,13 @@ class param_store {
   set_outcome apply_local_impl(Set&& set, std::string_view writer, std::uint64_t now_us);
   void arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl, std::uint64_t now_us);
 
-  std::unordered_map<std::string, param_record> params_;
+  using table = std::unordered_map<std::string, param_record>;
+  table params_;
+  // Slot -> record (null: free). Nodes of params_ never move, so the pointers
+  // stay valid across rehashes; a slot is freed only by erase_record.
+  std::vector<table::value_type*> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  void take_slot(table::value_type& node);
   // Locks are rare: kept apart so a param costs no holder string, and a closing
   // session releases its locks without a scan of the whole table.
   std::unordered_map<std::string, std::string> locks_;  // address -> holder session
@@ -161,7 +186,7 @@ class param_store {
   std::size_t ttl_armed_ = 0;  // how many records carry an expiry (skip scans when 0)
   void note_changed(const std::string& address, param_record& rec);
   void note_tombstone(const std::string& address, const param_record& rec);
-  void erase_record(std::unordered_map<std::string, param_record>::iterator it);
+  void erase_record(table::iterator it);
   std::vector<std::string> erased_;
   bool track_ = false;
   revision_t floor_ = 1;
@@ -173,7 +198,7 @@ class param_store {
     std::uint64_t made_us = 0;
   };
   std::deque<tombstone_note> tombstone_queue_;
-  std::vector<std::string> changed_;  // each address once (param_record::unsaved)
+  std::deque<std::string> changed_;  // each address once (param_record::unsaved)
 };
 
 }  // namespace clasp::router

@@ -88,9 +88,10 @@ void router_core::restore(std::vector<std::pair<std::string, param_record>> para
   sync_marks_.restore(std::move(watermarks));
 }
 
-std::vector<std::pair<std::string, param_record>> router_core::take_changed_params() {
+std::vector<std::pair<std::string, param_record>> router_core::take_changed_params(
+    std::size_t max_count) {
   std::vector<std::pair<std::string, param_record>> out;
-  for (auto& address : params_.take_changed())
+  for (auto& address : params_.take_changed(max_count))
     if (auto rec = params_.find(address)) out.emplace_back(std::move(address), *rec);
   return out;
 }
@@ -457,15 +458,12 @@ void router_core::on_subscribe(session_info& s, const msg::subscribe& m, codec::
   }
   // The current values go out paced like a sync answer (a big table must not
   // overflow the subscriber's queue), then the ACK.
-  sync_job job;
+  paced_job job;
+  job.what = paced_job::kind::subscription;
   job.link = s.id;
-  job.subscription = true;
+  job.patterns = {m.pattern};
   job.trailer = std::move(ack_frame);
-  params_.for_each_matching(m.pattern, 0, false, [&](const std::string& a, const param_record&) {
-    job.addresses.push_back(&a);
-  });
-  sync_jobs_.push_back(std::move(job));
-  if (!pump_job(sync_jobs_.back())) sync_jobs_.pop_back();
+  start_job(std::move(job));
 }
 
 void router_core::on_get(session_info& s, const msg::get& m) {
@@ -547,36 +545,12 @@ void router_core::on_query(session_info& s, const msg::query& m) {
     send_error(s.id, error_code::pattern_error, "invalid pattern '" + m.pattern + "'", m.pattern);
     return;
   }
-  msg::result res;
-  std::set<std::string> seen;
-  for (const auto& [address, def] : announced_)
-    if (pattern_matches(m.pattern, address)) {
-      res.signals.push_back(def);
-      seen.insert(address);
-    }
-  params_.for_each_matching(m.pattern, 0, false, [&](const std::string& a, const param_record&) {
-    if (seen.count(a)) return;
-    signal_definition def;
-    def.address = a;
-    def.type = signal_type::param;
-    res.signals.push_back(std::move(def));
-  });
-  // Keep each RESULT frame under the payload limit.
-  msg::result part;
-  std::size_t bytes = 3;
-  for (auto& def : res.signals) {
-    std::size_t need = 2 + def.address.size() + 2 + (def.datatype ? 2 + def.datatype->size() : 0) +
-                       (def.access ? 2 + def.access->size() : 0);
-    if (!part.signals.empty() && (bytes + need > codec::max_payload || part.signals.size() == 65535)) {
-      send_frame(s, make_frame(part));
-      part.signals.clear();
-      bytes = 3;
-    }
-    def.meta.reset();
-    part.signals.push_back(std::move(def));
-    bytes += need;
-  }
-  send_frame(s, make_frame(part));
+  // RESULT parts go out paced, like a snapshot (router_core_paced.cpp).
+  paced_job job;
+  job.what = paced_job::kind::query;
+  job.link = s.id;
+  job.patterns = {m.pattern};
+  start_job(std::move(job));
 }
 
 void router_core::on_announce(session_info& s, const msg::announce& m, codec::qos q) {

@@ -128,10 +128,15 @@ class router_core {
   // what we removed), and the requester also drops what we no longer have.
   void send_sync(session_id_t link, const std::vector<std::string>& patterns, change_seq_t since,
                  std::optional<std::uint64_t> their_incarnation = std::nullopt);
-  // Sends more of the pending paced answers (sync answers and subscription
-  // snapshots); true while some remain.
+  // Sends more of every pending paced answer (sync answers, subscription
+  // snapshots, revision-vector answers, QUERY results): one bounded slice each
+  // (see router_core_paced.cpp); true while some remain.
   bool pump_syncs();
-  bool has_pending_syncs() const { return !sync_jobs_.empty(); }
+  // Same for one answer only (the next in turn), so a caller can release its
+  // lock between answers; true while some remain.
+  bool pump_one_sync();
+  bool has_pending_syncs() const { return !jobs_.empty(); }
+  std::size_t pending_syncs() const { return jobs_.size(); }
 
   // Timers.
   void expire_due(std::uint64_t now_us);
@@ -160,7 +165,11 @@ class router_core {
                std::map<std::string, sync_mark> watermarks, change_seq_t change_seq,
                change_seq_t tombstone_horizon, revision_t revision_floor = 0);
   void track_changes(bool on) { params_.track_changes(on); sync_marks_.track_changes(on); }
-  std::vector<std::pair<std::string, param_record>> take_changed_params();
+  // At most `max_count` params, oldest change first (one call holds the store
+  // lock for a bounded time; the rest waits for the next call).
+  std::vector<std::pair<std::string, param_record>> take_changed_params(
+      std::size_t max_count = SIZE_MAX);
+  std::size_t changed_param_count() const { return params_.changed_count(); }
   std::map<std::string, sync_mark> take_changed_watermarks();
   // Addresses dropped from the table (purged tombstones, forgotten replicas); take before the
   // params.
@@ -200,20 +209,44 @@ class router_core {
   struct signal_info {
     signal_definition def;
   };
-  // A paced answer being sent: a sync answer to a link, or the initial SNAPSHOT
-  // of a client's subscription. The matching records were picked when the
-  // request came; each is sent as it is when its turn comes (newer is fine:
-  // receivers keep the highest revision).
-  struct sync_job {
-    session_id_t link = 0;  // the session it goes to
-    std::vector<std::string> patterns;
-    change_seq_t complete_at = 0;
-    std::vector<const std::string*> addresses;  // keys of params_ (nodes are stable)
-    std::size_t next = 0;
+  // A paced answer being sent. Its records are found by walking the table in
+  // slices (param_store::visit_slots) between which the store lock is
+  // released, so its cost never sits under the lock in one piece. Each record
+  // goes out as it is when the walk reaches it: a record may be newer than at
+  // the request (receivers keep the highest revision), never older.
+  struct paced_job {
+    enum class kind { sync_answer, subscription, revision_vector, query, drop_missing };
+    kind what = kind::sync_answer;
+    session_id_t link = 0;              // the session it goes to
+    std::vector<std::string> patterns;  // as asked (SyncComplete echoes them)
+    std::vector<std::string> exact;     // patterns without wildcards: looked up, sorted
+    std::vector<std::string> wildcard;  // patterns with wildcards: matched while walking the slots
+    std::size_t next_exact = 0;
+    std::size_t next_slot = 0;
+    // Where the walk ends: the slot count at the request. Later slots hold
+    // records made since (sent live anyway), and a walk that chased them
+    // would never end under a steady stream of new addresses.
+    std::size_t end_slot = 0;
+    change_seq_t since = 0;             // sync answers: only records changed after this
+    revision_t newer_than = 0;          // sync answers to another implementation: only newer revisions
+    change_seq_t complete_at = 0;       // sync answers: our seq at the request
     // A subscription snapshot: no tombstones, no SyncComplete; `trailer` (the
     // SUBSCRIBE's ACK, if asked for) goes out after the last part.
-    bool subscription = false;
     transport::frame_ptr trailer;
+    // A revision-vector answer: the entries still to compare.
+    std::vector<std::pair<std::string, revision_t>> vector;
+    std::size_t next_entry = 0;
+    // A QUERY: announced signals first (resumed after `announced_after`), then the params.
+    bool announced_done = false;
+    std::optional<std::string> announced_after;
+    msg::result result_part;
+    std::size_t result_bytes = 3;
+    // Dropping what a complete answer on `link` did not contain: entries not
+    // changed since `since` (our seq at the request) and not confirmed.
+    std::unordered_set<std::string> confirmed;
+    std::vector<param_entry> part;  // SNAPSHOT entries not sent yet
+    std::size_t part_bytes = 3;
+    bool sent_snapshot = false;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::uint64_t bytes_sent = 0;
     bool complete = false;  // a full answer from a router sure to hold everything (see send_sync)
@@ -227,7 +260,7 @@ class router_core {
   };
   void note_confirmed(session_id_t link, const std::string& address);
   // Removes (as tombstones) replica entries under `patterns` owned behind
-  // `link` that a complete answer did not contain.
+  // `link` that a complete answer did not contain (a paced job: it walks the table).
   void drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns);
   bool leads_to_owner(const session_info& link, const std::string& address) const;
   // True if `link` asked us for a sync covering `address` and is not our
@@ -235,7 +268,18 @@ class router_core {
   // while the routing update that makes it a replica is still on its way
   // (otherwise that change would wait for anti-entropy).
   bool sync_requested(const session_info& link, const std::string& address) const;
-  bool pump_job(sync_job& job);
+  // Paced answers (router_core_paced.cpp). Queues `job` and sends its first slice at once.
+  void start_job(paced_job job);
+  // Sends one slice of `job`; false when it is finished (or its session went away).
+  bool pump_job(paced_job& job);
+  bool pump_records(session_info& s, paced_job& job);
+  bool pump_vector(session_info& s, paced_job& job);
+  bool pump_query(session_info& s, paced_job& job);
+  bool pump_drop_missing(session_info& link, paced_job& job);
+  void finish_sync_answer(session_info& s, paced_job& job);
+  // True when an earlier QUERY of the same session is still being answered
+  // (RESULT frames carry no id: one session's results go out in order).
+  bool waits_for_earlier_query(std::size_t index) const;
 
   // handle() without counting the message as received (inner BUNDLE messages).
   void dispatch(session_info& s, const message& m, codec::qos q);
@@ -291,7 +335,8 @@ class router_core {
   std::unordered_map<session_id_t, std::deque<pending_forward>> forwards_;  // by link
   federation::revision_tracker sync_marks_;  // router id -> its seq we last synced to
   std::map<std::string, signal_definition> announced_;
-  std::vector<sync_job> sync_jobs_;
+  std::vector<paced_job> jobs_;
+  std::size_t next_job_ = 0;  // pump_one_sync's turn
   std::unordered_map<session_id_t, pending_sync> pending_syncs_;
   std::uint64_t incarnation_ = 0;
   std::uint64_t stamp_ = 0;

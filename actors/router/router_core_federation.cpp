@@ -297,18 +297,14 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
 }
 
 void router_core::on_revision_vector(session_info& link, const msg::federation_sync& m) {
-  // The count limits were checked in handle(), before anything else.
-  const auto* view = routing_->link(link.id);
-  if (!view) return;
-  auto behind = federation::revision_tracker::newer_than(
-      m.revisions, [&](const std::string& address) -> const param_record* {
-        if (!acceptable_address(address) || !federation::routing_table::interested(*view, address))
-          return nullptr;
-        return params_.find(address);
-      });
-  for (auto& part : codec::split_snapshot(std::move(behind.newer))) send_frame(link, make_frame(part));
-  for (const auto& [address, rev] : behind.removed)
-    send_frame(link, make_frame(tombstone_set(address, rev)));
+  // The count limits were checked in handle(), before anything else. Compared
+  // in slices, paced like a sync answer (router_core_paced.cpp).
+  if (!routing_->link(link.id) || m.revisions.empty()) return;
+  paced_job job;
+  job.what = paced_job::kind::revision_vector;
+  job.link = link.id;
+  job.vector = m.revisions;
+  start_job(std::move(job));
 }
 
 bool router_core::link_is_ours(const session_info& link) const {
@@ -340,25 +336,19 @@ void router_core::drop_missing_after_full_sync(session_info& link,
                                                const std::vector<std::string>& patterns) {
   auto it = pending_syncs_.find(link.id);
   if (it == pending_syncs_.end()) return;  // not an answer to us: we cannot tell what it contained
-  const pending_sync& pending = it->second;
-  // Entries changed since the request went out came from the answer or from
-  // live updates; older ones the answer did not confirm are gone at the owner.
-  std::vector<std::string> gone;
-  for (const auto& pattern : patterns) {
-    if (!acceptable_pattern(pattern)) continue;
-    params_.for_each_matching(
-        pattern, 0, false, [&](const std::string& a, const param_record& rec) {
-          if (rec.seq <= pending.mark && !pending.confirmed.count(a) && leads_to_owner(link, a))
-            gone.push_back(a);
-        });
-  }
-  const auto now = now_us();
-  for (const auto& address : gone) {
-    // A tombstone one above the value (what the owner's purged one was), so
-    // our own replicas drop it too; purged here after the retention as well.
-    if (!params_.remove(address, now)) continue;
-    fan_out_tombstone(address, *params_.find(address), link.id);
-  }
+  paced_job job;
+  job.what = paced_job::kind::drop_missing;
+  job.link = link.id;
+  for (const auto& p : patterns)
+    if (acceptable_pattern(p)) job.patterns.push_back(p);
+  if (job.patterns.empty()) return;
+  job.since = it->second.mark;
+  // The last answer outstanding: its bookkeeping ends here, so the set can move.
+  if (it->second.outstanding <= 1)
+    job.confirmed = std::move(it->second.confirmed);
+  else
+    job.confirmed = it->second.confirmed;
+  start_job(std::move(job));
 }
 
 void router_core::send_sync(session_id_t link_id, const std::vector<std::string>& patterns,
@@ -381,82 +371,28 @@ void router_core::send_sync(session_id_t link_id, const std::vector<std::string>
              since < params_.tombstone_horizon()) {
     since = 0;
   }
-  sync_job job;
+  paced_job job;
+  job.what = paced_job::kind::sync_answer;
   // Not after a restart of ours, even with persistence: a crash may have cost
   // us the last updates the requester holds, which must not be dropped there.
   job.complete = since == 0 && same_run;
   job.link = link_id;
   job.patterns = patterns;
+  job.since = since;
   job.complete_at = params_.current_seq();
-  std::unordered_set<const std::string*> seen;
-  for (const auto& pattern : patterns) {
-    params_.for_each_matching(pattern, since, true, [&](const std::string& a, const param_record& rec) {
-      if (rec.revision > newer_than && seen.insert(&a).second) job.addresses.push_back(&a);
-    });
-  }
-  sync_jobs_.push_back(std::move(job));
-  pump_syncs();
+  job.newer_than = newer_than;
+  start_job(std::move(job));
 }
 
-namespace {
-// Keep at most this much queued towards a syncing link before waiting for the
-// socket to drain (well under the queue's soft limit, so live updates are
-// never coalesced because of a sync).
-constexpr std::size_t sync_queue_budget = 256 * 1024;
-constexpr std::size_t snapshot_part_bytes = 60000;
-}  // namespace
-
-bool router_core::pump_job(sync_job& job) {
-  auto* link = find(job.link);
-  if (!link || !link->conn) return false;  // the link went away: drop the job
+// The end of a sync answer (router_core_paced.cpp sent its records).
+void router_core::finish_sync_answer(session_info& link, paced_job& job) {
   auto send = [&](const transport::frame_ptr& f) {
     if (f) job.bytes_sent += f->size();
-    send_frame(*link, f);
+    send_frame(link, f);
   };
-  std::vector<param_entry> part;
-  std::size_t part_bytes = 3;
-  auto flush_part = [&] {
-    if (part.empty()) return;
-    msg::snapshot snap;
-    snap.params = std::move(part);
-    send(make_frame(snap));
-    part.clear();
-    part_bytes = 3;
-  };
-  while (job.next < job.addresses.size()) {
-    // The budget is checked between parts: whoever pumps (the I/O thread that
-    // took the request, or the store's timer) must leave the socket room to drain.
-    if (part.empty() && link->conn->stats().bytes_queued >= sync_queue_budget) return true;
-    const std::string& address = *job.addresses[job.next];
-    const param_record* rec = params_.find(address);
-    if (!rec) {
-      ++job.next;
-      continue;
-    }
-    if (rec->tombstone) {
-      ++job.next;
-      if (!job.subscription) send(make_frame(tombstone_set(address, rec->revision)));
-      continue;
-    }
-    param_entry entry{address, rec->val, rec->revision, std::nullopt, std::nullopt};
-    const std::size_t need = codec::detail::param_entry_size(entry);
-    if (!part.empty() && (part_bytes + need > snapshot_part_bytes || part.size() == 65535)) {
-      flush_part();
-      continue;  // this entry starts the next part, once the budget allows
-    }
-    ++job.next;
-    if (3 + need > codec::max_payload) continue;  // cannot travel in any frame
-    part_bytes += need;
-    part.push_back(std::move(entry));
-  }
-  flush_part();
-  if (job.subscription) {
-    if (job.trailer) send(job.trailer);
-    return false;
-  }
   // An answer always holds at least one SNAPSHOT, even an empty one, so a peer
   // that waits for "SNAPSHOT(s) then SyncComplete" is never left guessing.
-  if (job.addresses.empty()) send(make_frame(msg::snapshot{}));
+  if (!job.sent_snapshot) send(make_frame(msg::snapshot{}));
   msg::federation_sync done;
   done.op = federation_op::sync_complete;
   done.patterns = job.patterns;
@@ -468,13 +404,6 @@ bool router_core::pump_job(sync_job& job) {
   counters_.sync_answer_bytes += job.bytes_sent;
   counters_.sync_answer_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count());
-  return false;
-}
-
-bool router_core::pump_syncs() {
-  for (auto it = sync_jobs_.begin(); it != sync_jobs_.end();)
-    it = pump_job(*it) ? std::next(it) : sync_jobs_.erase(it);
-  return !sync_jobs_.empty();
 }
 
 }  // namespace clasp::router

@@ -1,7 +1,7 @@
 // The state store actor: owns router_core, feeds it what arrives in its
 // mailbox and drives its timers (TTL expiry, overdue forwarded writes, paced
 // sync answers) with delayed messages. Sessions on the direct route reach the
-// same core through the store_gate lock (see store_gate.hpp).
+// same core through the locked_store lock (see locked_store.hpp).
 #include "actors/router/state_store_actor.hpp"
 
 #include <chrono>
@@ -11,7 +11,7 @@
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
 #include "actors/router/stats_json.hpp"
-#include "actors/router/store_gate.hpp"
+#include "actors/router/locked_store.hpp"
 
 namespace clasp::actors {
 
@@ -22,10 +22,14 @@ constexpr auto tick_interval = std::chrono::milliseconds(200);
 // one slice holds the store lock for well under a millisecond.
 constexpr std::size_t purge_slice = 1000;
 constexpr int max_purge_slices_per_tick = 100;
+// Changed params copied for persistence per hold of the store lock: a copy
+// is a record with its value (~100 ns to a few µs), so a slice stays well
+// under a millisecond however many params changed since the last batch.
+constexpr std::size_t persist_slice = 2000;
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
-  std::shared_ptr<store_gate> gate;  // its lock guards `core` and `owners`
+  std::shared_ptr<locked_store> locked;  // its lock guards `core` and `owners`
   std::unordered_map<session_id_t, frame_sink_actor>
       owners;  // link actors to tell about sync completion
   persistence_actor persistence;
@@ -35,37 +39,58 @@ struct store_state {
 
 using store_self = state_store_actor::stateful_pointer<store_state>;
 
-// Gate lock held. Paced sync answers continue shortly, once the link's queue has drained a bit.
+// Store lock held. Paced answers continue shortly, once the queues have drained a bit.
 void schedule_pump(store_self self) {
-  if (self->state.gate->claim_pump()) self->delayed_send(self, store_gate::pump_interval, pump_atom_v);
+  if (self->state.locked->claim_pump()) self->delayed_send(self, locked_store::pump_interval, pump_atom_v);
 }
 
-// Gate lock held.
+// Sends what changed since the last round to the persistence actor, in
+// batches of at most persist_slice params, the store lock released between
+// them. The watermarks are taken first and go with the last batch: a
+// watermark covers the params changed before it, and those are all in this
+// round's batches (a crash between batches must not leave a saved watermark
+// whose params were never saved).
 void persist_changes(store_self self) {
   auto& st = self->state;
   if (!st.persistence) return;
-  auto erased = st.core->take_erased();
-  auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
-      st.core->take_changed_params());
-  auto watermarks = st.core->take_changed_watermarks();
-  if (params->empty() && watermarks.empty() && erased.empty()) return;
-  const auto& store = st.core->params();
-  self->send(st.persistence,
-             persist_batch{std::move(params), std::move(watermarks), std::move(erased),
-                           store.tombstone_horizon(), store.revision_floor()});
+  std::map<std::string, router::sync_mark> watermarks;
+  std::size_t remaining = 0;  // change entries of this round not taken yet
+  st.locked->run([&](router::router_core& core) {
+    watermarks = core.take_changed_watermarks();
+    remaining = core.changed_param_count();
+  });
+  for (bool last = false; !last;) {
+    st.locked->run([&](router::router_core& core) {
+      // Erased rows go before any param taken after them (an address dropped
+      // and written again appears in both, and the write must win).
+      auto erased = core.take_erased();
+      const std::size_t take = std::min(remaining, persist_slice);
+      auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
+          core.take_changed_params(take));
+      remaining -= take;
+      last = remaining == 0;
+      if (params->empty() && erased.empty() && (!last || watermarks.empty())) return;
+      const auto& store = core.params();
+      persist_batch batch{std::move(params), {}, std::move(erased), store.tombstone_horizon(),
+                          store.revision_floor()};
+      if (last) batch.watermarks = std::move(watermarks);
+      self->send(st.persistence, std::move(batch));
+    });
+    if (!last) st.locked->yield_to_waiters();
+  }
 }
 
 state_store_actor::behavior_type store_behavior(store_self self, router::router_config config,
                                                 std::shared_ptr<router::persisted_state> saved,
                                                 persistence_actor persistence,
                                                 std::chrono::milliseconds persist_interval,
-                                                std::shared_ptr<store_gate> gate) {
+                                                std::shared_ptr<locked_store> locked) {
   self->state.persist_interval = persist_interval;
   self->state.core = std::make_unique<router::router_core>(std::move(config));
-  self->state.gate = gate;
-  gate->open(self->state.core.get(), self);
+  self->state.locked = locked;
+  locked->open(self->state.core.get(), self);
   // However the store ends, direct reads stop touching its core first.
-  self->attach_functor([gate](const caf::error&) { gate->close(); });
+  self->attach_functor([locked](const caf::error&) { locked->close(); });
   if (saved)
     self->state.core->restore(std::move(saved->params), std::move(saved->watermarks),
                               saved->change_seq, saved->tombstone_horizon, saved->revision_floor);
@@ -74,88 +99,96 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
     self->state.core->track_changes(true);
     self->delayed_send(self, self->state.persist_interval, persist_atom_v);
   }
-  // Runs under the gate lock, on whichever thread handled the SyncComplete.
+  // Runs under the store lock, on whichever thread handled the SyncComplete.
   self->state.core->on_sync_complete = [self](session_id_t link, const msg::federation_sync& m) {
     auto it = self->state.owners.find(link);
     if (it != self->state.owners.end()) caf::anon_send(it->second, sync_done{m.patterns});
   };
   self->delayed_send(self, tick_interval, tick_atom_v);
+  auto& st = self->state;
   return {
-      [=](attach_session& a) {
-        auto lock = self->state.gate->lock();
-        if (a.owner) self->state.owners[a.id] = a.owner;
-        self->state.core->attach(a.id, std::move(a.name), std::move(a.conn), a.role);
+      [=, &st](attach_session& a) {
+        st.locked->run([&](router::router_core& core) {
+          if (a.owner) st.owners[a.id] = a.owner;
+          core.attach(a.id, std::move(a.name), std::move(a.conn), a.role);
+        });
       },
-      [=](detach_session d) {
-        auto lock = self->state.gate->lock();
-        self->state.owners.erase(d.id);
-        self->state.core->detach(d.id);
+      [=, &st](detach_session d) {
+        st.locked->run([&](router::router_core& core) {
+          st.owners.erase(d.id);
+          core.detach(d.id);
+        });
       },
-      [=](op_batch& b) {
-        auto lock = self->state.gate->lock();
-        auto& core = *self->state.core;
-        // The batch was made for this store alone: its messages can be moved from.
-        for (auto& op : *b.ops) {
-          if (op.reply_to_sender)
-            core.send_refusal(b.id, op.msg.as<msg::error>());
-          else
-            core.handle(b.id, std::move(op.msg), op.quality);
-        }
-        schedule_pump(self);
+      [=, &st](op_batch& b) {
+        st.locked->run([&](router::router_core& core) {
+          // The batch was made for this store alone: its messages can be moved from.
+          for (auto& op : *b.ops) {
+            if (op.reply_to_sender)
+              core.send_refusal(b.id, op.msg.as<msg::error>());
+            else
+              core.handle(b.id, std::move(op.msg), op.quality);
+          }
+          schedule_pump(self);
+        });
       },
-      [=](direct_route& r) {
+      [=, &st](direct_route& r) {
         // Everything this session sent the store before is handled by now, so
         // its reads may go straight to the core from here on. Not under the
-        // gate lock: the bridge takes it (after its own) for held reads.
-        r.bridge->go_direct(self->state.gate, r.id, r.divert_declarations);
+        // store lock: the bridge takes it (after its own) for held reads.
+        r.bridge->go_direct(st.locked, r.id, r.divert_declarations);
       },
-      [=](mark_link& m) {
-        auto lock = self->state.gate->lock();
-        self->state.core->mark_link(m.id, std::move(m.router_id));
+      [=, &st](mark_link& m) {
+        st.locked->run([&](router::router_core& core) { core.mark_link(m.id, std::move(m.router_id)); });
       },
-      [=](routing_update& u) {
-        auto lock = self->state.gate->lock();
-        self->state.core->set_routing(std::move(u.table));
+      [=, &st](routing_update& u) {
+        st.locked->run([&](router::router_core& core) { core.set_routing(std::move(u.table)); });
       },
-      [=](const request_sync& r) {
-        auto lock = self->state.gate->lock();
-        self->state.core->request_sync(r.id, r.patterns, r.full);
+      [=, &st](const request_sync& r) {
+        st.locked->run([&](router::router_core& core) {
+          core.request_sync(r.id, r.patterns, r.full);
+          schedule_pump(self);
+        });
       },
-      [=](pump_atom) {
-        auto lock = self->state.gate->lock();
-        self->state.gate->pump_ran();
-        self->state.core->pump_syncs();
-        schedule_pump(self);
-      },
-      [=](tick_atom) {
-        auto now = router::router_core::clock_now_us();
-        {
-          auto lock = self->state.gate->lock();
-          self->state.core->expire_due(now);
-          self->state.core->fail_stale_forwards(now);
+      [=, &st](pump_atom) {
+        // One slice of each pending answer, the lock released between them.
+        const std::size_t jobs = st.locked->run([&](router::router_core& core) {
+          st.locked->pump_ran();
+          return core.pending_syncs();
+        });
+        for (std::size_t i = 0; i < jobs; ++i) {
+          if (i > 0) st.locked->yield_to_waiters();
+          if (!st.locked->run([](router::router_core& core) { return core.pump_one_sync(); })) break;
         }
+        st.locked->run([&](router::router_core&) { schedule_pump(self); });
+      },
+      [=, &st](tick_atom) {
+        auto now = router::router_core::clock_now_us();
+        st.locked->run([&](router::router_core& core) {
+          core.expire_due(now);
+          core.fail_stale_forwards(now);
+        });
         // Expired tombstones go in slices, the lock released between them, so
         // the socket threads never wait for more than one slice.
         for (int slice = 0; slice < max_purge_slices_per_tick; ++slice) {
-          auto lock = self->state.gate->lock();
-          if (!self->state.core->purge_tombstones(now, purge_slice)) break;
+          if (slice > 0) st.locked->yield_to_waiters();
+          if (!st.locked->run([&](router::router_core& core) { return core.purge_tombstones(now, purge_slice); }))
+            break;
         }
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
       [=](persist_atom) {
-        auto lock = self->state.gate->lock();
         persist_changes(self);
         self->delayed_send(self, self->state.persist_interval, persist_atom_v);
       },
-      [=](shutdown_atom) -> std::uint64_t {
-        auto lock = self->state.gate->lock();
+      [=, &st](shutdown_atom) -> std::uint64_t {
         persist_changes(self);
-        self->state.core->close_all(1001, "router shutting down");
-        return self->state.core->session_count();
+        return st.locked->run([&](router::router_core& core) {
+          core.close_all(1001, "router shutting down");
+          return core.session_count();
+        });
       },
-      [=](stats_atom) -> std::string {
-        auto lock = self->state.gate->lock();
-        return router::store_stats_json(*self->state.core);
+      [=, &st](stats_atom) -> std::string {
+        return st.locked->run([](router::router_core& core) { return router::store_stats_json(core); });
       },
   };
 }
@@ -166,8 +199,11 @@ state_store_actor spawn_state_store(caf::actor_system& sys, router::router_confi
                                     std::shared_ptr<router::persisted_state> saved,
                                     persistence_actor persistence,
                                     std::chrono::milliseconds persist_interval) {
-  return sys.spawn(store_behavior, std::move(config), std::move(saved), std::move(persistence),
-                   persist_interval, std::make_shared<store_gate>());
+  // Detached: its own thread, at the I/O threads' priority, since it takes the
+  // store lock they wait for (see locked_store.hpp, "Priority").
+  return sys.spawn<caf::detached>(store_behavior, std::move(config), std::move(saved),
+                                  std::move(persistence), persist_interval,
+                                  std::make_shared<locked_store>());
 }
 
 }  // namespace clasp::actors

@@ -35,5 +35,7 @@ int run_fill(const scenario_args& a);
 int run_verify(const scenario_args& a);
 int run_fanout(const scenario_args& a);
 int run_churn(const scenario_args& a);
+int run_probe(const scenario_args& a);
+int run_subscribe(const scenario_args& a);
 
 }  // namespace bench

@@ -25,7 +25,11 @@ namespace {
       "60]\n"
       "                             [--drain 3]\n"
       "       clasp_scenario churn  --url ws://H:P [--rate 20000 (new params/s)] [--duration 60]\n"
-      "                             [--ttl 1] [--prefix /churn/]\n");
+      "                             [--ttl 1] [--prefix /churn/]\n"
+      "       clasp_scenario probe  --url ws://H:P [--address /probe/x] [--rate 1000] [--duration 10]\n"
+      "                             [--timeout 5] [--label TEXT]\n"
+      "       clasp_scenario subscribe --url ws://H:P [--pattern /site-a/**] [--expect N] [--repeat 1]\n"
+      "                             [--duration 0 (repeat for this long)] [--timeout 120]\n");
   std::exit(why ? 2 : 0);
 }
 }  // namespace
@@ -68,6 +72,8 @@ int main(int argc, char** argv) {
     if (a.mode == "verify") return bench::run_verify(a);
     if (a.mode == "fanout") return bench::run_fanout(a);
     if (a.mode == "churn") return bench::run_churn(a);
+    if (a.mode == "probe") return bench::run_probe(a);
+    if (a.mode == "subscribe") return bench::run_subscribe(a);
   } catch (const std::exception& e) {
     std::printf("{\"mode\":\"%s\",\"ok\":false,\"error\":\"%s\"}\n", a.mode.c_str(), e.what());
     return 1;

@@ -1,6 +1,7 @@
 // param_store: revisions, conditional writes, locks, TTL, tombstones and replica updates.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "actors/router/param_store.hpp"
@@ -396,6 +397,56 @@ TEST(ParamStore, RevisionsStayBelowTwoToThe53) {
   auto out = store.apply_local(make_set("/a", 2), "s1", 0);
   EXPECT_EQ(out.error, error_code::bad_request) << "the revision space of /a is used up";
   EXPECT_EQ(store.find("/a")->revision, max_revision);
+}
+
+// A walk over the slots in slices, with inserts (rehashing the table) and
+// purges between the slices, as happens while the store lock is released.
+TEST(ParamStore, SlotWalkVisitsEveryRecordThatLivesThroughoutExactlyOnce) {
+  param_store store;
+  for (int i = 0; i < 5000; ++i) store.apply_local(make_set("/w/" + std::to_string(i), i), "s1", 0);
+  // Every tenth is removed now and purged mid-walk.
+  for (int i = 0; i < 5000; i += 10) store.remove("/w/" + std::to_string(i), 0);
+  std::set<std::string> stays;
+  for (int i = 0; i < 5000; ++i)
+    if (i % 10 != 0) stays.insert("/w/" + std::to_string(i));
+
+  std::map<std::string, int> visits;
+  std::size_t next = 0;
+  int slice = 0;
+  const std::size_t end = store.slot_count();  // as the router's walks do
+  while (next < end) {
+    next = store.visit_slots(next, std::min<std::size_t>(97, end - next), [&](const std::string& a, const param_record&) {
+      ++visits[a];
+      return true;
+    });
+    // Between slices: new records (several rehashes over the walk), a purge
+    // that frees slots, which later inserts reuse.
+    for (int k = 0; k < 40; ++k)
+      store.apply_local(make_set("/new/" + std::to_string(slice) + "-" + std::to_string(k), k), "s1", 0);
+    if (slice == 10) store.purge_tombstones(1, 1000);
+    ++slice;
+  }
+  for (const auto& a : stays) EXPECT_EQ(visits[a], 1) << a;
+  for (const auto& [a, n] : visits) EXPECT_EQ(n, 1) << a << " visited more than once";
+  EXPECT_EQ(store.queued_tombstones(), 0u) << "the purge happened";
+}
+
+TEST(ParamStore, SlotWalkStopsBeforeARecordItIsToldToKeep) {
+  param_store store;
+  for (int i = 0; i < 10; ++i) store.apply_local(make_set("/s/" + std::to_string(i), i), "s1", 0);
+  std::vector<std::string> seen;
+  auto at = store.visit_slots(0, 10, [&](const std::string& a, const param_record&) {
+    if (seen.size() == 3) return false;
+    seen.push_back(a);
+    return true;
+  });
+  EXPECT_EQ(at, 3u) << "the next slice starts with the record that was refused";
+  at = store.visit_slots(at, 10, [&](const std::string& a, const param_record&) {
+    seen.push_back(a);
+    return true;
+  });
+  EXPECT_EQ(at, store.slot_count());
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 10u);
 }
 
 }  // namespace

@@ -191,5 +191,26 @@ TEST_F(RouterCoreResyncReplica, IncompleteOrUnaskedAnswersDropNothing) {
   EXPECT_NE(core_.params().find_live("/b/kept"), nullptr);
 }
 
+// Over a big table the sweep runs in slices (the store lock is released
+// between them); what changes meanwhile is not dropped.
+TEST_F(RouterCoreResyncReplica, CompleteAnswerSweepsABigTableInSlices) {
+  for (int i = 0; i < 20000; ++i)
+    send(upstream, set("/b/n" + std::to_string(i), i, revision_t{2}), codec::qos::fire);
+  core_.request_sync(upstream, {"/b/**"});
+  clear_all();
+  complete_answer({{"/b/kept", 1, 3, std::nullopt, std::nullopt}}, true);
+  ASSERT_TRUE(core_.has_pending_syncs()) << "20,000 records are several slices";
+  send(upstream, set("/b/n19999", -1, revision_t{3}), codec::qos::fire);  // changed between slices
+  for (int round = 0; core_.has_pending_syncs() && round < 100; ++round) core_.pump_syncs();
+  ASSERT_FALSE(core_.has_pending_syncs());
+  EXPECT_NE(core_.params().find_live("/b/kept"), nullptr);
+  EXPECT_NE(core_.params().find_live("/b/n19999"), nullptr) << "updated after the request went out";
+  EXPECT_NE(core_.params().find_live("/a/mine"), nullptr);
+  std::size_t live = 0;
+  for (int i = 0; i < 20000; ++i) live += core_.params().find_live("/b/n" + std::to_string(i)) ? 1 : 0;
+  EXPECT_EQ(live, 1u) << "every other unconfirmed replica entry is gone";
+  EXPECT_EQ(core_.params().find_live("/b/gone"), nullptr);
+}
+
 }  // namespace
 }  // namespace clasp::testing
