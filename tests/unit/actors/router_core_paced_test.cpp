@@ -150,7 +150,7 @@ TEST_F(RouterCorePaced, SyncAnswerWhileWritesContinueHasEverythingChangedSinceTh
   const auto seq_at_request = core_.params().current_seq();
   clear_all();
 
-  core_.send_sync(link_b, {"/a/**"}, since);
+  core_.send_sync(link_b, {"/a/**"}, since, core_.incarnation());
   ASSERT_TRUE(core_.has_pending_syncs());
   for (int round = 0; core_.has_pending_syncs() && round < 1000; ++round) {
     // The owner keeps writing between slices.
