@@ -217,12 +217,16 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
   opts.verify_tls_peer = !st.deps.config->federation.tls_insecure;
   opts.tls_ca_file = st.deps.config->federation.tls_ca_file;
   auto me = caf::actor_cast<peer_link_actor>(self);
-  transport::connect(*st.deps.io, st.endpoint, opts, [me](std::string error, transport::connection_ptr conn) {
+  auto done = [me](std::string error, transport::connection_ptr conn) {
     if (conn)
       caf::anon_send(me, link_connected{std::move(conn)});
     else
       caf::anon_send(me, link_connect_failed{std::move(error)});
-  });
+  };
+  if (st.deps.connector)
+    st.deps.connector(st.endpoint, opts, std::move(done));
+  else
+    transport::connect(*st.deps.io, st.endpoint, opts, std::move(done));
   return {
       [=](link_connected& c) {
         auto& st = self->state;
