@@ -96,6 +96,12 @@ class virtual_time : public ::testing::Test {
     self_->send(dest, std::forward<Ts>(xs)...);
   }
 
+  // Ends `dest` with `reason`, as a supervisor or the manager would.
+  template <class Handle>
+  void end_with(const Handle& dest, caf::error reason) {
+    self_->send_exit(dest, std::move(reason));
+  }
+
   // Whether `h` has ended, and with what reason (empty while alive).
   struct exit_watch {
     bool down = false;
