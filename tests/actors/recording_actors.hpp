@@ -53,15 +53,18 @@ inline actors::state_store_actor spawn_recording_store(caf::actor_system& sys,
   return caf::actor_cast<actors::state_store_actor>(sys.spawn(recording_store, std::move(log)));
 }
 
-// Whatever stands at the manager's end of a link (a session, a peer link, the
-// supervisor, the manager itself): every peer_status, link_routes,
-// sync_done and upstream_declared it is sent.
+// Whatever stands at either end of a link's messages (a session, a peer link,
+// the supervisor, the manager): everything of theirs it is sent, in order.
 struct peer_log {
   std::vector<actors::peer_status> statuses;
   std::vector<actors::link_routes> routes;
   std::vector<actors::upstream_declared> declared;
+  std::vector<actors::declare_request> declare_requests;
+  std::vector<actors::link_ready> ready;
+  std::vector<actors::link_closed> closed;
   std::size_t sync_done = 0;
-  bool answer_declarations = true;  // false: upstream_declared is never answered
+  bool answer_declarations = true;  // false: upstream_declared and declare_request go unanswered
+  actors::declare_reply declare_answer;  // what a declare_request is answered (default: accepted)
 
   std::vector<federation::peer_state> states() const {
     std::vector<federation::peer_state> out;
@@ -77,12 +80,17 @@ inline caf::behavior recording_peer(caf::event_based_actor* self, std::shared_pt
       [=](peer_status& p) { log->statuses.push_back(std::move(p)); },
       [=](link_routes& r) { log->routes.push_back(std::move(r)); },
       [=](sync_done&) { ++log->sync_done; },
-      [=](link_closed&) {},
-      [=](link_ready&) {},
+      [=](link_closed& c) { log->closed.push_back(c); },
+      [=](link_ready& r) { log->ready.push_back(r); },
       [=](upstream_declared& u) -> caf::result<bool> {
         log->declared.push_back(u);
         if (log->answer_declarations) return true;
         return self->make_response_promise<bool>();  // never delivered
+      },
+      [=](declare_request& d) -> caf::result<declare_reply> {
+        log->declare_requests.push_back(d);
+        if (log->answer_declarations) return log->declare_answer;
+        return self->make_response_promise<declare_reply>();  // never delivered
       },
   };
 }
