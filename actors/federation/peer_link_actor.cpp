@@ -40,9 +40,11 @@ struct link_state {
 
 using link_self = peer_link_actor::stateful_pointer<link_state>;
 
-std::uint64_t now_us() {
+// The actor clock: the steady clock the bridge stamps reads with, except
+// under CAF's testing scheduler, where it is the virtual clock.
+std::uint64_t now_us(link_self self) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        self->clock().now().time_since_epoch())
                                         .count());
 }
 
@@ -241,7 +243,7 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         hello.name = st.deps.config->federation.client_name;
         hello.token = st.deps.config->federation.auth_token;
         send_direct(self, hello);
-        st.connected_us = now_us();
+        st.connected_us = now_us(self);
         enter(self, link_phase::awaiting_welcome);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
       },
@@ -271,7 +273,7 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         auto& st = self->state;
         // Reads may bypass this actor (direct route): the bridge keeps the time.
         const auto last = std::max(st.connected_us, st.bridge ? st.bridge->last_read_us() : 0);
-        if (now_us() - last > silence_limit_us)
+        if (now_us(self) - last > silence_limit_us)
           return fail(self, "hub silent for 10 s: link presumed dead", ec::peer_silent);
         send_direct(self, msg::ping{}, codec::qos::fire);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);

@@ -31,7 +31,7 @@ struct session_state {
   std::vector<std::string> peer_namespaces;
   bool closing = false;
   std::shared_ptr<session_bridge> bridge;
-  std::uint64_t peer_since_us = 0;  // when it became a federation peer (steady clock)
+  std::uint64_t peer_since_us = 0;  // when it became a federation peer (actor clock)
 };
 
 using session_self = session_actor::stateful_pointer<session_state>;
@@ -41,9 +41,11 @@ using session_self = session_actor::stateful_pointer<session_state>;
 constexpr auto peer_heartbeat_interval = std::chrono::seconds(2);
 constexpr std::uint64_t peer_silence_limit_us = 10'000'000;
 
-std::uint64_t steady_us() {
+// The actor clock: the steady clock the bridge stamps reads with, except
+// under CAF's testing scheduler, where it is the virtual clock.
+std::uint64_t clock_us(session_self self) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        self->clock().now().time_since_epoch())
                                         .count());
 }
 
@@ -115,7 +117,7 @@ bool on_hello(session_self self, const msg::hello& h) {
                st.current == phase::peer ? "federation peer" : "client", h.name);
   if (st.current == phase::peer) {
     report_peer(self, federation::peer_state::handshaking);
-    st.peer_since_us = steady_us();
+    st.peer_since_us = clock_us(self);
     // The peer's declaration lives in the registry: if the registry restarts,
     // this link closes and the peer reconnects and declares again.
     self->monitor(st.manager);
@@ -333,7 +335,7 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         if (st.current != phase::peer || st.closing) return;
         // Reads may bypass this actor (direct route): the bridge keeps the time.
         const auto last = std::max(st.peer_since_us, st.bridge->last_read_us());
-        if (steady_us() - last > peer_silence_limit_us) {
+        if (clock_us(self) - last > peer_silence_limit_us) {
           spdlog::warn("federation peer '{}' silent for 10 s: closing its link", st.peer_router);
           st.conn->abort();
           self->quit();
