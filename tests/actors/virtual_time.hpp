@@ -29,6 +29,9 @@ class virtual_time : public ::testing::Test {
         self_(sys_, /*hide=*/true) {
     // An actor left alive by a failing test must not hang the shutdown.
     sys_.await_actors_before_shutdown(false);
+    // Virtual time starts at the real steady time: a connection's bridge
+    // stamps reads with the steady clock, which actors compare with theirs.
+    sched_.clock().current_time = clock_type::now();
     start_ = sched_.clock().current_time;
   }
 

@@ -196,6 +196,20 @@ TEST_F(PeerLink, HeartbeatPingsEveryTwoSecondsOnceConnected) {
   EXPECT_EQ(conn_->all<msg::ping>().size(), 4u);
 }
 
+TEST_F(PeerLink, SilentHubIsPresumedDeadAtTheFirstHeartbeatPastTenSeconds) {
+  handshake();
+  tell(link_, sync_done{});
+  run();
+  advance(10s);  // heartbeats at 2 .. 10 s: silent 10 s is not yet past the limit
+  EXPECT_FALSE(exit_->down);
+  EXPECT_EQ(supervisor_->last_state(), peer_state::active);
+  advance(2s);
+  ASSERT_TRUE(exit_->down) << "the 12 s heartbeat finds the hub silent";
+  EXPECT_TRUE(is_error(exit_->reason, ec::peer_silent)) << sys().render(exit_->reason);
+  EXPECT_EQ(supervisor_->last_state(), peer_state::disconnected);
+  EXPECT_TRUE(conn_->closed());
+}
+
 TEST_F(PeerLink, SilentRegistryEndsTheLinkAfterTenSeconds) {
   manager_->answer_declarations = false;
   start();

@@ -2,7 +2,8 @@
 // virtual time: Handshaking on a federation HELLO, Syncing once its
 // declaration is accepted and our ACK and declaration went out, Active when
 // its sync completes, gone when it closes; refusals, the registry's 10 s
-// answer timeout, heartbeats, and the link closing when the registry restarts.
+// answer timeout, heartbeats and silence, and the link closing when the
+// registry restarts.
 #include <gtest/gtest.h>
 
 #include "actors/errors.hpp"
@@ -148,6 +149,18 @@ TEST_F(SessionPeer, PeerIsPingedEveryTwoSeconds) {
   EXPECT_EQ(conn_->all<msg::ping>().size(), 1u);
   advance(4s);
   EXPECT_EQ(conn_->all<msg::ping>().size(), 3u);
+}
+
+TEST_F(SessionPeer, SilentPeerIsClosedAtTheFirstHeartbeatPastTenSeconds) {
+  start();
+  hello();
+  declare();
+  advance(10s);
+  EXPECT_FALSE(exit_->down) << "silent for 10 s is not yet past the limit";
+  advance(2s);
+  ASSERT_TRUE(exit_->down);
+  EXPECT_TRUE(conn_->closed());
+  EXPECT_TRUE(manager_->statuses.back().remove);
 }
 
 TEST_F(SessionPeer, RegistryRestartClosesTheLinkSoThePeerRedeclares) {
