@@ -30,7 +30,7 @@ std::ostream& operator<<(std::ostream& os, const asked& a) {
   return os << '}';
 }
 
-class RevisionTracker : public clasp::testing::virtual_time {
+class RevisionTrackerActor : public clasp::testing::virtual_time {
  protected:
   void start(strings own, std::uint32_t sync_interval_ms = 30000) {
     auto store = keep(clasp::testing::spawn_recording_store(sys(), store_));
@@ -69,14 +69,14 @@ class RevisionTracker : public clasp::testing::virtual_time {
   federation_link_actor link_actor_;
 };
 
-TEST_F(RevisionTracker, FirstLinkAsksInFullForWhatItLeadsToAndForOurOwnState) {
+TEST_F(RevisionTrackerActor, FirstLinkAsksInFullForWhatItLeadsToAndForOurOwnState) {
   start({"/site-a/**"});
   plan(1, "hub", {"/site-b/**"});
   EXPECT_EQ(take(), (std::vector<asked>{{1, {"/site-b/**", "/site-a/**"}, true}}));
   EXPECT_EQ(link_->sync_done, 0u) << "it waits for the answer to what it asked";
 }
 
-TEST_F(RevisionTracker, LinkWithNothingToSyncIsToldAtOnceAndOnlyOnce) {
+TEST_F(RevisionTrackerActor, LinkWithNothingToSyncIsToldAtOnceAndOnlyOnce) {
   start({});  // a hub owns nothing
   plan(1, "leaf-b", {});
   EXPECT_TRUE(take().empty());
@@ -85,7 +85,7 @@ TEST_F(RevisionTracker, LinkWithNothingToSyncIsToldAtOnceAndOnlyOnce) {
   EXPECT_EQ(link_->sync_done, 1u);
 }
 
-TEST_F(RevisionTracker, ReconnectAsksOnlySinceTheWatermarkAndOwnStateOncePerNeighbour) {
+TEST_F(RevisionTrackerActor, ReconnectAsksOnlySinceTheWatermarkAndOwnStateOncePerNeighbour) {
   start({"/site-a/**"});
   plan(1, "hub", {"/site-b/**"});
   take();
@@ -94,7 +94,7 @@ TEST_F(RevisionTracker, ReconnectAsksOnlySinceTheWatermarkAndOwnStateOncePerNeig
   EXPECT_EQ(take(), (std::vector<asked>{{2, {"/site-b/**"}, false}}));
 }
 
-TEST_F(RevisionTracker, RestartedRouterIsAskedInFullAgain) {
+TEST_F(RevisionTrackerActor, RestartedRouterIsAskedInFullAgain) {
   start({"/site-a/**"});
   plan(1, "hub", {"/site-b/**"}, 100);
   take();
@@ -103,7 +103,7 @@ TEST_F(RevisionTracker, RestartedRouterIsAskedInFullAgain) {
   EXPECT_EQ(take(), (std::vector<asked>{{2, {"/site-b/**"}, true}}));
 }
 
-TEST_F(RevisionTracker, RouterThatDoesNotSayItsStartKeepsItsWatermark) {
+TEST_F(RevisionTrackerActor, RouterThatDoesNotSayItsStartKeepsItsWatermark) {
   start({});
   plan(1, "other-hub", {"/x/**"}, 0);
   take();
@@ -112,7 +112,7 @@ TEST_F(RevisionTracker, RouterThatDoesNotSayItsStartKeepsItsWatermark) {
   EXPECT_EQ(take(), (std::vector<asked>{{2, {"/x/**"}, false}}));
 }
 
-TEST_F(RevisionTracker, PatternReachedLaterOrAgainIsAskedInFull) {
+TEST_F(RevisionTrackerActor, PatternReachedLaterOrAgainIsAskedInFull) {
   start({});
   plan(1, "hub", {"/b/**"});
   EXPECT_EQ(take(), (std::vector<asked>{{1, {"/b/**"}, true}}));
@@ -125,7 +125,7 @@ TEST_F(RevisionTracker, PatternReachedLaterOrAgainIsAskedInFull) {
       << "the watermark moved on while /c/** came by another way";
 }
 
-TEST_F(RevisionTracker, PatternSyncedFromTheRouterBeforeIsStillFullOnALaterBatch) {
+TEST_F(RevisionTrackerActor, PatternSyncedFromTheRouterBeforeIsStillFullOnALaterBatch) {
   start({});
   plan(1, "hub", {"/b/**", "/c/**"});
   take();
@@ -137,7 +137,7 @@ TEST_F(RevisionTracker, PatternSyncedFromTheRouterBeforeIsStillFullOnALaterBatch
       << "after this link's first batch the watermark says nothing about /c/**";
 }
 
-TEST_F(RevisionTracker, AntiEntropyEverySyncIntervalForEveryLinkThatLeadsSomewhere) {
+TEST_F(RevisionTrackerActor, AntiEntropyEverySyncIntervalForEveryLinkThatLeadsSomewhere) {
   start({"/site-a/**"}, 30000);
   plan(1, "hub", {"/site-b/**"});
   plan(2, "leaf-c", {});
@@ -154,7 +154,7 @@ TEST_F(RevisionTracker, AntiEntropyEverySyncIntervalForEveryLinkThatLeadsSomewhe
   EXPECT_EQ(elapsed(), 60s);
 }
 
-TEST_F(RevisionTracker, NoAntiEntropyWithoutASyncInterval) {
+TEST_F(RevisionTrackerActor, NoAntiEntropyWithoutASyncInterval) {
   start({}, 0);
   plan(1, "hub", {"/site-b/**"});
   take();
