@@ -82,14 +82,12 @@ class virtual_time : public ::testing::Test {
     auto answer = self_->request(dest, caf::infinite, std::forward<Ts>(xs)...);
     run();
     T out{};
-    bool got = false;
     if (self_->mailbox().empty()) {  // receiving now would block for good
       ADD_FAILURE() << "no answer";
       return out;
     }
-    answer.receive([&](T& x) { out = std::move(x), got = true; },
+    answer.receive([&](T& x) { out = std::move(x); },
                    [&](caf::error& err) { ADD_FAILURE() << "request failed: " << sys_.render(err); });
-    EXPECT_TRUE(got);
     return out;
   }
 
