@@ -14,7 +14,7 @@
 #include "actors/actor_types.hpp"
 #include "messages/codec.hpp"
 #include "transport/connector.hpp"
-#include "tests/unit/actors/fake_connection.hpp"
+#include "tests/actors/fake_connection.hpp"
 
 namespace clasp::testing {
 
