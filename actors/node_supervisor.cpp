@@ -64,7 +64,7 @@ void start_manager(root_self self) {
 void start_supervisor(root_self self) {
   auto& st = self->state;
   auto h = st.handles->get();
-  peer_link_deps deps{h.store, h.manager, {}, st.cfg.node, st.cfg.io};
+  peer_link_deps deps{h.store, h.manager, {}, st.cfg.node, st.cfg.io, {}};
   auto supervisor = spawn_reconnect_supervisor(self->system(), deps);
   self->monitor(supervisor);
   self->send(h.manager, register_supervisor{supervisor});

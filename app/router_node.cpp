@@ -256,7 +256,7 @@ int run_router(const server_options& options, const router_hooks& hooks) {
       manager = actors::spawn_federation_manager(sys, store, fed.router_id, fed.owned_namespaces,
                                                  std::move(known_peers), persistence, manager_opts);
       if (fed.mode == actors::federation_mode::leaf || fed.mode == actors::federation_mode::mesh) {
-        actors::peer_link_deps deps{store, manager, {}, node, &io};
+        actors::peer_link_deps deps{store, manager, {}, node, &io, {}};
         supervisor = actors::spawn_reconnect_supervisor(sys, deps);
         caf::anon_send(manager, actors::register_supervisor{supervisor});
       }

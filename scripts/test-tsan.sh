@@ -22,12 +22,13 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
 fi
-cmake --build "$BUILD_DIR" --target transport_tests actor_tests router_logic_tests -j "${JOBS:-2}"
+cmake --build "$BUILD_DIR" --target transport_tests router_logic_tests federation_logic_tests router_actor_tests federation_actor_tests -j "${JOBS:-2}"
 cd "$BUILD_DIR"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/../scripts/sanitizer/tsan.supp"
 status=0
-suites=(tests/unit/transport/transport_tests tests/unit/actors/router_logic_tests)
-[ "${TSAN_ACTORS:-0}" = 1 ] && suites+=(tests/unit/actors/actor_tests)
+suites=(tests/transport/transport_tests tests/actors/router/router_logic_tests
+        tests/actors/federation/federation_logic_tests)
+[ "${TSAN_ACTORS:-0}" = 1 ] && suites+=(tests/actors/router/router_actor_tests tests/actors/federation/federation_actor_tests)
 for suite in "${suites[@]}"; do
   echo "== TSan: $suite"
   "./$suite" "$@" || status=1

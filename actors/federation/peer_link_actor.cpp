@@ -44,9 +44,11 @@ struct link_state {
 
 using link_self = peer_link_actor::stateful_pointer<link_state>;
 
-std::uint64_t now_us() {
+// The actor clock: the steady clock the bridge stamps reads with, except
+// under CAF's testing scheduler, where it is the virtual clock.
+std::uint64_t now_us(link_self self) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        self->clock().now().time_since_epoch())
                                         .count());
 }
 
@@ -221,12 +223,16 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
   opts.verify_tls_peer = !st.deps.config->federation.tls_insecure;
   opts.tls_ca_file = st.deps.config->federation.tls_ca_file;
   auto me = caf::actor_cast<peer_link_actor>(self);
-  transport::connect(*st.deps.io, st.endpoint, opts, [me](std::string error, transport::connection_ptr conn) {
+  auto done = [me](std::string error, transport::connection_ptr conn) {
     if (conn)
       caf::anon_send(me, link_connected{std::move(conn)});
     else
       caf::anon_send(me, link_connect_failed{std::move(error)});
-  });
+  };
+  if (st.deps.connector)
+    st.deps.connector(st.endpoint, opts, std::move(done));
+  else
+    transport::connect(*st.deps.io, st.endpoint, opts, std::move(done));
   return {
       [=](link_connected& c) {
         auto& st = self->state;
@@ -241,7 +247,7 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         hello.name = st.deps.config->federation.client_name;
         hello.token = st.deps.config->federation.auth_token;
         send_direct(self, hello);
-        st.connected_us = now_us();
+        st.connected_us = now_us(self);
         st.step = handshake_step::awaiting_welcome;
         on_event(self, federation::link_event::transport_up);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
@@ -272,7 +278,7 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
         auto& st = self->state;
         // Reads may bypass this actor (direct route): the bridge keeps the time.
         const auto last = std::max(st.connected_us, st.bridge ? st.bridge->last_read_us() : 0);
-        if (now_us() - last > silence_limit_us)
+        if (now_us(self) - last > silence_limit_us)
           return fail(self, "hub silent for 10 s: link presumed dead", ec::peer_silent);
         send_direct(self, msg::ping{}, codec::qos::fire);
         self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);

@@ -29,7 +29,7 @@ struct endpoint_slot {
 struct supervisor_state {
   peer_link_deps deps;
   std::vector<endpoint_slot> slots;
-  std::mt19937_64 rng{std::random_device{}()};
+  std::function<double()> jitter;  // a draw in [0, 1) per scheduled retry
   bool stopping = false;
   // The slots' links, shared with the cleanup that ends them with us.
   std::shared_ptr<std::vector<peer_link_actor>> current_links = std::make_shared<std::vector<peer_link_actor>>();
@@ -61,9 +61,14 @@ void forward_status(supervisor_self self, endpoint_slot& slot) {
 }
 
 reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self self,
-                                                              peer_link_deps deps) {
+                                                              peer_link_deps deps,
+                                                              std::function<double()> jitter) {
   auto& st = self->state;
   st.deps = std::move(deps);
+  st.jitter = std::move(jitter);
+  if (!st.jitter)
+    st.jitter = [rng = std::mt19937_64{std::random_device{}()},
+                 dist = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable { return dist(rng); };
   const auto& fed_cfg = st.deps.config->federation;
   const auto& endpoints = outbound_endpoints(fed_cfg);
   for (const auto& url : endpoints) st.slots.push_back({url, {}, 0, false, false, false, {}});
@@ -106,8 +111,7 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
       federation::backoff_policy policy;
       policy.initial = std::chrono::milliseconds(fed.reconnect_delay_ms);
       policy.cap = std::chrono::milliseconds(fed.reconnect_max_delay_ms);
-      std::uniform_real_distribution<double> dist(0.0, 1.0);
-      auto delay = federation::backoff_delay(policy, slot.failures, dist(st.rng));
+      auto delay = federation::backoff_delay(policy, slot.failures, st.jitter());
       slot.last.state = federation::peer_state::disconnected;
       forward_status(self, slot);
       spdlog::info("federation link to {}: reconnect attempt {} in {} ms", slot.url, slot.failures,
@@ -179,8 +183,9 @@ reconnect_supervisor_actor::behavior_type supervisor_behavior(supervisor_self se
 
 }  // namespace
 
-reconnect_supervisor_actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps) {
-  return sys.spawn(supervisor_behavior, std::move(deps));
+reconnect_supervisor_actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps,
+                                                      std::function<double()> jitter) {
+  return sys.spawn(supervisor_behavior, std::move(deps), std::move(jitter));
 }
 
 }  // namespace clasp::actors

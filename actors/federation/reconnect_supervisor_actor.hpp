@@ -4,11 +4,16 @@
 // consecutive failures the peer is Failed and stays so.
 #pragma once
 
+#include <functional>
+
 #include "actors/federation/federation_interfaces.hpp"
 #include "actors/federation/peer_link_actor.hpp"
 
 namespace clasp::actors {
 
-reconnect_supervisor_actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps);
+// `jitter` draws the backoff's random part in [0, 1) (see backoff.hpp); empty:
+// a randomly seeded generator. Tests pass fixed draws to assert exact delays.
+reconnect_supervisor_actor spawn_reconnect_supervisor(caf::actor_system& sys, peer_link_deps deps,
+                                                      std::function<double()> jitter = {});
 
 }  // namespace clasp::actors

@@ -33,7 +33,7 @@ struct session_state {
   std::vector<std::string> peer_namespaces;
   bool closing = false;
   std::shared_ptr<session_bridge> bridge;
-  std::uint64_t peer_since_us = 0;  // when it became a federation peer (steady clock)
+  std::uint64_t peer_since_us = 0;  // when it became a federation peer (actor clock)
   // The link's PeerState, once HELLO made this session a federation peer.
   federation::link_state_machine link = federation::link_state_machine::inbound();
   // An identity probe in flight: when its PING went out, and who waits for the answer.
@@ -50,9 +50,11 @@ constexpr std::uint64_t peer_silence_limit_us = 10'000'000;
 // How often an identity probe looks for the peer's answer.
 constexpr auto probe_poll_interval = std::chrono::milliseconds(10);
 
-std::uint64_t steady_us() {
+// The actor clock: the steady clock the bridge stamps reads with, except
+// under CAF's testing scheduler, where it is the virtual clock.
+std::uint64_t clock_us(session_self self) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        self->clock().now().time_since_epoch())
                                         .count());
 }
 
@@ -124,7 +126,7 @@ bool on_hello(session_self self, const msg::hello& h) {
                st.current == phase::peer ? "federation peer" : "client", h.name);
   if (st.current == phase::peer) {
     report_peer(self);  // Handshaking
-    st.peer_since_us = steady_us();
+    st.peer_since_us = clock_us(self);
     // The peer's declaration lives in the registry: if the registry restarts,
     // this link closes and the peer reconnects and declares again.
     self->monitor(st.manager);
@@ -348,7 +350,7 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         if (st.current != phase::peer || st.closing) return;
         // Reads may bypass this actor (direct route): the bridge keeps the time.
         const auto last = std::max(st.peer_since_us, st.bridge->last_read_us());
-        if (steady_us() - last > peer_silence_limit_us) {
+        if (clock_us(self) - last > peer_silence_limit_us) {
           spdlog::warn("federation peer '{}' silent for 10 s: closing its link", st.peer_router);
           st.conn->abort();
           self->quit();
@@ -366,7 +368,7 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         auto promise = self->make_response_promise<bool>();
         st.probe_waiters.push_back(promise);
         if (st.probe_waiters.size() == 1) {  // concurrent claims share one probe
-          st.probe_sent_us = steady_us();
+          st.probe_sent_us = clock_us(self);
           send_direct(self, msg::ping{});
           self->delayed_send(self, probe_poll_interval, probe_check_atom_v);
         }
@@ -377,7 +379,7 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         if (st.probe_waiters.empty()) return;
         const bool answered = st.bridge->last_read_us() > st.probe_sent_us;
         const bool expired =
-            steady_us() - st.probe_sent_us >= std::uint64_t{st.config.federation.identity_probe_ms} * 1000;
+            clock_us(self) - st.probe_sent_us >= std::uint64_t{st.config.federation.identity_probe_ms} * 1000;
         if (!answered && !expired) {
           self->delayed_send(self, probe_poll_interval, probe_check_atom_v);
           return;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "messages/codec.hpp"
-#include "tests/unit/messages/sample_messages.hpp"
+#include "tests/messages/sample_messages.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 2) {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/router/value_histogram.hpp"
-#include "tests/unit/actors/router_core_fixture.hpp"
+#include "tests/actors/router/router_core_fixture.hpp"
 
 namespace clasp::testing {
 namespace {

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "actors/router/router_core.hpp"
-#include "tests/unit/actors/fake_connection.hpp"
+#include "tests/actors/fake_connection.hpp"
 
 namespace clasp::testing {
 

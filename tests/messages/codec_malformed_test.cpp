@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "messages/codec.hpp"
-#include "tests/unit/messages/sample_messages.hpp"
+#include "tests/messages/sample_messages.hpp"
 
 namespace clasp {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "actors/federation/namespace_registry.hpp"
 #include "messages/address.hpp"
-#include "tests/unit/actors/router_core_fixture.hpp"
+#include "tests/actors/router/router_core_fixture.hpp"
 
 namespace clasp::testing {
 namespace {

@@ -10,7 +10,7 @@
 #include "actors/router/state_store_actor.hpp"
 #include "app/metrics_endpoint.hpp"
 #include "tests/support/prometheus_text.hpp"
-#include "tests/unit/actors/actor_test_support.hpp"
+#include "tests/actors/actor_test_support.hpp"
 
 namespace clasp::app {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/federation/namespace_registry.hpp"
-#include "tests/unit/actors/router_core_fixture.hpp"
+#include "tests/actors/router/router_core_fixture.hpp"
 
 namespace clasp::testing {
 namespace {

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "messages/codec.hpp"
-#include "tests/unit/messages/sample_messages.hpp"
+#include "tests/messages/sample_messages.hpp"
 
 namespace clasp {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "actor_test_support.hpp"
+#include "tests/actors/actor_test_support.hpp"
 #include "actors/federation/federation_facade.hpp"
 #include "actors/federation/federation_manager_actor.hpp"
 

@@ -3,7 +3,7 @@
 // actor (kill, socket close) aborts its connection and detaches it from the store.
 #include <gtest/gtest.h>
 
-#include "actor_test_support.hpp"
+#include "tests/actors/actor_test_support.hpp"
 #include "actors/router/session_actor.hpp"
 #include "actors/router/state_store_actor.hpp"
 #include "actors/actor_types.hpp"
