@@ -52,16 +52,18 @@ revision_t param_store::next_revision(const std::string& address) const {
 }
 
 set_outcome param_store::apply_local(const msg::set& set, std::string_view writer,
-                                     std::uint64_t now_us) {
-  return apply_local_impl(set, writer, now_us);
+                                     std::uint64_t now_us, bool unowned) {
+  return apply_local_impl(set, writer, now_us, unowned);
 }
 
-set_outcome param_store::apply_local(msg::set&& set, std::string_view writer, std::uint64_t now_us) {
-  return apply_local_impl(std::move(set), writer, now_us);
+set_outcome param_store::apply_local(msg::set&& set, std::string_view writer, std::uint64_t now_us,
+                                     bool unowned) {
+  return apply_local_impl(std::move(set), writer, now_us, unowned);
 }
 
 template <class Set>
-set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, std::uint64_t now_us) {
+set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, std::uint64_t now_us,
+                                          bool unowned) {
   set_outcome out = check_local(set, writer);
   if (out.error != 0) return out;
   auto [it, inserted] = params_.try_emplace(set.address);
@@ -76,6 +78,7 @@ set_outcome param_store::apply_local_impl(Set&& set, std::string_view writer, st
   rec.timestamp_us = now_us;
   rec.seq = ++seq_;
   rec.written_here = true;
+  rec.written_unowned = unowned;
   note_changed(it->first, rec);
   if (set.lock) {
     auto& holder = locks_[it->first];
@@ -127,12 +130,13 @@ const param_record* param_store::apply_remote(const std::string& address, value&
   if (revision > max_revision) return nullptr;  // no router of ours numbers that high
   auto [it, inserted] = params_.try_emplace(address);
   param_record& rec = it->second;
-  if (!inserted && revision <= rec.revision && !(from_owner && rec.written_here)) return nullptr;
+  if (!inserted && revision <= rec.revision && !(from_owner && rec.written_unowned)) return nullptr;
   if (inserted) take_slot(*it);
   if (!tombstone && (inserted || rec.tombstone)) ++live_;
   if (tombstone && !inserted && !rec.tombstone) --live_;
   rec.tombstone = tombstone;
   rec.written_here = false;
+  rec.written_unowned = false;
   if (tombstone)
     rec.val = value{};
   else

@@ -46,6 +46,7 @@ struct param_record {
   change_seq_t seq = 0;
   bool tombstone = false;         // removed (expired); kept so removals sync too
   bool written_here = false;      // set by a write this router accepted as owner since it started
+  bool written_unowned = false;   // that write was to an address no router we knew owned
   bool unsaved = false;           // listed for the next persistence batch (change tracking on)
   std::uint64_t expires_at_us = 0;  // 0 = never
   std::uint32_t sliding_ttl_s = 0;  // re-armed on each update when non-zero
@@ -63,9 +64,12 @@ class param_store {
  public:
   // A write accepted by this router as the owner (or for an unowned address):
   // checks conditional revision and locks, assigns the next revision.
-  set_outcome apply_local(const msg::set& set, std::string_view writer, std::uint64_t now_us);
+  // `unowned`: no router we know owns the address (a later owner's value replaces it).
+  set_outcome apply_local(const msg::set& set, std::string_view writer, std::uint64_t now_us,
+                          bool unowned = false);
   // Same, taking the value out of `set` instead of copying it (hot path).
-  set_outcome apply_local(msg::set&& set, std::string_view writer, std::uint64_t now_us);
+  set_outcome apply_local(msg::set&& set, std::string_view writer, std::uint64_t now_us,
+                          bool unowned = false);
 
   // Checks whether apply_local would succeed, without changing anything (BUNDLE).
   set_outcome check_local(const msg::set& set, std::string_view writer) const;
@@ -166,7 +170,7 @@ class param_store {
 
  private:
   template <class Set>
-  set_outcome apply_local_impl(Set&& set, std::string_view writer, std::uint64_t now_us);
+  set_outcome apply_local_impl(Set&& set, std::string_view writer, std::uint64_t now_us, bool unowned);
   void arm_ttl(param_record& rec, const std::optional<ttl_spec>& ttl, std::uint64_t now_us);
 
   using table = std::unordered_map<std::string, param_record>;

@@ -111,6 +111,11 @@ router_core::session_info* router_core::find(session_id_t id) {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
+const router_core::session_info* router_core::find(session_id_t id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
 void router_core::attach(session_id_t id, std::string name, transport::connection_ptr conn,
                          session_role role) {
   auto& s = sessions_[id];
@@ -333,7 +338,7 @@ void router_core::on_set(session_info& s, Set&& m, codec::qos q) {
                m.address);
     return;
   }
-  auto out = params_.apply_local(std::forward<Set>(m), s.name, now_us());
+  auto out = params_.apply_local(std::forward<Set>(m), s.name, now_us(), owner.kind == owner_kind::none);
   if (out.error != 0) {
     send_error(s.id, out.error, out.error_text, m.address);
     return;

@@ -263,6 +263,10 @@ class router_core {
   // `link` that a complete answer did not contain (a paced job: it walks the table).
   void drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns);
   bool leads_to_owner(const session_info& link, const std::string& address) const;
+  // True if a full answer for `patterns` may say "complete" (the requester then
+  // drops what it lacks): we own them, or a sync from each owner's side has
+  // completed on our current link towards it.
+  bool holds_everything_under(const std::vector<std::string>& patterns) const;
   // True if `link` asked us for a sync covering `address` and is not our
   // route to its owner: a change we take after answering must reach it, also
   // while the routing update that makes it a replica is still on its way
@@ -325,6 +329,7 @@ class router_core {
   void ack(session_info& s, codec::qos q, const std::string& address, revision_t rev,
            std::optional<bool> locked = std::nullopt, std::optional<std::string> holder = std::nullopt);
   session_info* find(session_id_t id);
+  const session_info* find(session_id_t id) const;
   std::uint64_t now_us() const { return pinned_now_us_ ? pinned_now_us_ : clock_now_us(); }
 
   router_config config_;

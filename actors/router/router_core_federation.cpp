@@ -42,6 +42,20 @@ bool router_core::sync_requested(const session_info& link, const std::string& ad
   return false;
 }
 
+bool router_core::holds_everything_under(const std::vector<std::string>& patterns) const {
+  for (const auto& pattern : patterns) {
+    auto owner = routing_->owner_of(pattern);
+    if (owner.kind == owner_kind::self) continue;
+    if (owner.kind != owner_kind::remote || owner.ns->via == 0) return false;
+    // A relay holds everything only once a sync from the owner's side completed
+    // on the link it has now (a relay that just restarted may hold nothing yet).
+    const auto* towards_owner = find(owner.ns->via);
+    if (!towards_owner || towards_owner->last_sync_complete == std::chrono::steady_clock::time_point{})
+      return false;
+  }
+  return true;
+}
+
 void router_core::note_confirmed(session_id_t link, const std::string& address) {
   if (pending_syncs_.empty()) return;
   auto it = pending_syncs_.find(link);
@@ -80,7 +94,16 @@ void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
       ack(link, q, m.address, apply_replica_set(link, m, now, true));
       return;
     }
-    // An owner's update without a revision: the owner did not number it, so we do.
+    if (link_is_ours(link)) {
+      // Our routers always number their updates: this is a write request whose
+      // route to the owner points back where it came from (routes are moving).
+      // Keeping it would make us a second numberer of the owner's address.
+      send_error(link.id, error_code::unavailable,
+                 "route to the owner of '" + m.address + "' is changing; retry", m.address);
+      return;
+    }
+    // An owner's update without a revision (another implementation's hub did
+    // not number it), so we do.
     msg::set plain = m;
     plain.lock = plain.unlock = false;
     auto out = params_.apply_local(plain, link.link_router, now);
@@ -375,7 +398,7 @@ void router_core::send_sync(session_id_t link_id, const std::vector<std::string>
   job.what = paced_job::kind::sync_answer;
   // Not after a restart of ours, even with persistence: a crash may have cost
   // us the last updates the requester holds, which must not be dropped there.
-  job.complete = since == 0 && same_run;
+  job.complete = since == 0 && same_run && holds_everything_under(patterns);
   job.link = link_id;
   job.patterns = patterns;
   job.since = since;

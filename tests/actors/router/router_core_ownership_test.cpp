@@ -98,5 +98,15 @@ TEST_F(RouterCoreOwnership, AValueWrittenHereBeforeTheOwnerWasKnownGivesWayToThe
   EXPECT_EQ(core_.params().find_live("/b/x")->val, value("owner"));
 }
 
+// Our routers always number their updates, so an un-numbered SET from one of
+// them on the link towards the owner is a write request whose route points
+// back (routes are moving): refused, never numbered here.
+TEST_F(RouterCoreOwnership, AWriteRequestComingBackFromTheOwnersSideIsRefusedNotNumbered) {
+  hub_declares_site_b();
+  send(hub_link, set("/b/x", 1), codec::qos::confirm);
+  EXPECT_EQ(only_error(conn(hub_link)).code, error_code::unavailable);
+  EXPECT_EQ(core_.params().find("/b/x"), nullptr);
+}
+
 }  // namespace
 }  // namespace clasp::testing

@@ -107,12 +107,30 @@ TEST_F(RouterCoreResyncAnswer, WatermarkFromBeforePurgedTombstonesGetsACompleteF
   EXPECT_FALSE(core_.purge_tombstones(router::router_core::clock_now_us() + 20 * sec, 100));
   ASSERT_EQ(core_.params().find("/a/gone"), nullptr);
   ASSERT_GT(core_.params().tombstone_horizon(), old_mark);
+  // Our own sync from leaf-a's side completed: we hold what the owner has.
+  core_.request_sync(link_a, {"/a/**"});
+  msg::federation_sync from_owner;
+  from_owner.op = federation_op::sync_complete;
+  from_owner.patterns = {"/a/**"};
+  from_owner.since_revision = 1;
+  send(link_a, from_owner, codec::qos::fire);
   clear_all();
   send(link_b, request({"/a/**"}, old_mark, our_incarnation), codec::qos::fire);
   std::size_t entries = 0;
   auto done = answer(&entries);
   EXPECT_EQ(entries, 1u) << "everything we still have: /a/1";
   EXPECT_EQ(field(done, "complete"), std::optional<std::uint64_t>(1));
+}
+
+// A relay that has not completed a sync from the owner's side since its link
+// came up (it may have just restarted) may hold nothing yet: its full answer
+// must not make the requester drop what it has.
+TEST_F(RouterCoreResyncAnswer, RelayNotYetSyncedFromTheOwnerGivesNoCompleteAnswer) {
+  send(link_a, set("/a/1", 1, revision_t{5}), codec::qos::fire);
+  clear_all();
+  send(link_b, request({"/a/**"}, 0, our_incarnation), codec::qos::fire);
+  auto done = answer();
+  EXPECT_FALSE(field(done, "complete").has_value());
 }
 
 // The replica's view: a leaf holding /b/** from its hub.
