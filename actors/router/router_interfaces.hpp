@@ -22,6 +22,7 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, heartbeat_atom, "heartbeat")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_atom, "kill")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, liveness_probe_atom, "liveprobe")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, probe_check_atom, "probecheck")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, hello_timeout_atom, "hellotime")
 
 namespace clasp::actors {
 
@@ -74,6 +75,6 @@ using session_actor =
     frame_sink_actor::extend<caf::reacts_to<link_routes>, caf::reacts_to<heartbeat_atom>,
                              caf::reacts_to<shutdown_atom>,
                              caf::replies_to<liveness_probe_atom>::with<bool>,
-                             caf::reacts_to<probe_check_atom>>;
+                             caf::reacts_to<probe_check_atom>, caf::reacts_to<hello_timeout_atom>>;
 
 }  // namespace clasp::actors

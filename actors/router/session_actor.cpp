@@ -47,6 +47,9 @@ using session_self = session_actor::stateful_pointer<session_state>;
 // silent (a partition that leaves TCP open) must not stay Active here.
 constexpr auto peer_heartbeat_interval = std::chrono::seconds(2);
 constexpr std::uint64_t peer_silence_limit_us = 10'000'000;
+// A connection that upgraded but sent no HELLO this long is closed: it holds
+// a socket and a session and does nothing.
+constexpr auto hello_timeout = std::chrono::seconds(10);
 // How often an identity probe looks for the peer's answer.
 constexpr auto probe_poll_interval = std::chrono::milliseconds(10);
 
@@ -328,6 +331,7 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
     }
     spdlog::info("session {} closed ({})", name, reason ? caf::to_string(reason) : "normal");
   });
+  self->delayed_send(self, hello_timeout, hello_timeout_atom_v);
   return {
       [=](frames_in& in) { process_frames(self, std::move(in.batch), 0); },
       [=](connection_closed& c) {
@@ -360,6 +364,11 @@ session_actor::behavior_type session_behavior(session_self self, session_deps de
         self->delayed_send(self, peer_heartbeat_interval, heartbeat_atom_v);
       },
       [=](shutdown_atom) { self->state.conn->close(1001, "router shutting down"); },
+      [=](hello_timeout_atom) {
+        if (self->state.current != phase::awaiting_hello || self->state.closing) return;
+        close_with_error(self, error_code::invalid_message,
+                         "no HELLO within " + std::to_string(hello_timeout.count()) + " s of connecting");
+      },
       [=](liveness_probe_atom) -> caf::result<bool> {
         // Another link claims this peer's router id: is this one still alive?
         // Any read after our PING counts (the PONG, or traffic already under way).

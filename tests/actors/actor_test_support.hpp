@@ -113,6 +113,7 @@ inline actors::session_actor::behavior_type stub_session(std::shared_ptr<probe> 
         return true;
       },
       [=](probe_check_atom) {},
+      [=](hello_timeout_atom) {},
   };
 }
 

@@ -313,5 +313,25 @@ TEST_F(hostile_load, half_sent_upgrades_do_not_block_others_and_time_out) {
   expect_clean_shutdown();
 }
 
+// An upgraded WebSocket that never sends HELLO holds a socket and a session:
+// the router closes it (with an ERROR first) once the HELLO timeout passes.
+TEST_F(hostile_load, upgraded_connections_that_never_say_hello_are_closed) {
+  constexpr std::size_t silent_count = 50;
+  socket_fleet silent;
+  ASSERT_TRUE(silent.open(router().port(), silent_count, ws_upgrade_request)) << silent.error();
+  const auto opened_at = clock_type::now();
+  auto normal = client("normal");
+  ASSERT_TRUE(normal) << "a client could not connect beside silent ones";
+
+  const std::size_t closed = silent.wait_all([](const std::string&) { return false; },
+                                             std::chrono::seconds(25), /*eof_counts=*/true);
+  const double closed_after_s = std::chrono::duration<double>(clock_type::now() - opened_at).count();
+  std::printf("[hostile] %zu of %zu silent upgraded connections closed by the router after %.1f s\n",
+              closed, silent_count, closed_after_s);
+  EXPECT_EQ(closed, silent_count);
+  EXPECT_GE(closed_after_s, 9.0) << "closed before the HELLO timeout";
+  expect_clean_shutdown();
+}
+
 }  // namespace
 }  // namespace clasp::test
