@@ -44,20 +44,8 @@ trap 'exit 130' INT TERM
 # start_router NAME ARGS...: `clasp server` on a free port in a fresh directory;
 # waits (10 s) for its "listening on" line.
 start_router() {
-  local name="$1" dir port; shift
-  dir="$WORK/$name.$RANDOM"; mkdir -p "$dir"
-  (cd "$dir" && exec ${ROUTER_PREFIX:-taskset -c "$SERVER_CPU"} "$WORK/clasp" server --bind 127.0.0.1 --port 0 --log-level warn \
-    "$@" >"$dir/out.log" 2>&1) &
-  PID[$name]=$!
-  STARTED+=("${PID[$name]}")
-  for _ in $(seq 1 200); do
-    port="$(grep -o 'listening on ws://127.0.0.1:[0-9]*' "$dir/out.log" 2>/dev/null | head -n 1 | sed 's/.*://')"
-    [ -n "$port" ] && { PORT[$name]="$port"; return 0; }
-    kill -0 "${PID[$name]}" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$name did not start: $(tail -n 3 "$dir/out.log" | tr '\n' ' ')"
-  return 1
+  local name="$1"; shift
+  LAUNCH_PREFIX="${ROUTER_PREFIX:-}" launch_clasp "$name" "$WORK/$name.$RANDOM" "$@"
 }
 stop_router() {
   local pid="${PID[$1]}" kept=() p

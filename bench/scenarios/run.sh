@@ -64,21 +64,9 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", b-a}'; }
 # "listening on ws://127.0.0.1:PORT".
 start_router() {
   local name="$1" persist="$2"; shift 2
-  local dir="$RUN/$name" extra=() port
-  mkdir -p "$dir"
+  local dir="$RUN/$name" extra=()
   [ "$persist" = on ] && extra=(--state-db "$dir/state.db")
-  (cd "$dir" && exec taskset -c "$SERVER_CPU" "$WORK/clasp" server --bind 127.0.0.1 --port 0 --log-level warn \
-    "${extra[@]}" "$@" >"$dir/out.log" 2>&1) &
-  PID[$name]=$!
-  STARTED+=("${PID[$name]}")
-  for _ in $(seq 1 200); do
-    port="$(grep -o 'listening on ws://127.0.0.1:[0-9]*' "$dir/out.log" 2>/dev/null | head -n 1 | sed 's/.*://')"
-    [ -n "$port" ] && { PORT[$name]="$port"; return 0; }
-    kill -0 "${PID[$name]}" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "  $name did not start: $(tail -n 3 "$dir/out.log" | tr '\n' ' ')"
-  return 1
+  launch_clasp "$name" "$dir" "${extra[@]}" "$@"
 }
 
 stats() { curl -s -m 5 "http://127.0.0.1:${PORT[$1]}/stats"; }
