@@ -28,9 +28,10 @@ class session_bridge;
 
 using session_id_t = std::uint64_t;
 
-// Socket side -> session or link actor.
+// Socket side -> session or peer link actor.
 struct frames_in {
   std::shared_ptr<transport::frame_batch> batch;
+  std::size_t from = 0;  // frames before this one were handled already (a handed-over read)
 };
 struct connection_closed {
   std::string reason;
@@ -43,7 +44,7 @@ struct link_connect_failed {
   std::string reason;
 };
 
-// Session/link actor -> state store.
+// Session or peer link actor -> state store.
 struct decoded_op {
   message msg;
   codec::qos quality = codec::qos::fire;
@@ -66,7 +67,7 @@ struct op_batch {
   session_id_t id = 0;
   std::shared_ptr<std::vector<decoded_op>> ops;
 };
-// Session/link actor -> state store, when the session's reads may skip the
+// Session or peer link actor -> state store, when the session's reads may skip the
 // actor: sent after everything else the session had for the store.
 struct direct_route {
   session_id_t id = 0;
@@ -104,12 +105,12 @@ struct sync_done {
   std::vector<std::string> patterns;
 };
 
-// Session actor -> federation manager: a peer's DeclareNamespaces.
+// Inbound peer link -> federation manager: the peer's DeclareNamespaces.
 struct declare_request {
   session_id_t link = 0;
   std::string router_id;
   std::vector<std::string> patterns;
-  session_actor session;
+  peer_link_actor actor;  // where routes go, and whom to probe if another link claims the id
   federation::neighbour_hello hello;
 };
 struct declare_reply {
@@ -118,7 +119,8 @@ struct declare_reply {
   std::vector<std::string> declaration;  // what we declare back to the peer
   bool close = false;  // the refusal ends the session (its router id is taken)
 };
-// Peer link actor -> federation manager.
+// Outbound peer link -> federation manager: what the peer we connected to
+// declared (or that it accepted our declaration).
 struct upstream_declared {
   session_id_t link = 0;
   std::string router_id;
@@ -129,7 +131,7 @@ struct upstream_declared {
   federation::neighbour_hello hello;
   peer_link_actor actor;  // where route advertisements for this link go
 };
-// Session actor -> manager: our ACK and declaration went out to the declared
+// Inbound peer link -> manager: our ACK and declaration went out to the declared
 // peer, so frames the store sends it from now on come after them.
 struct link_ready {
   session_id_t link = 0;
@@ -143,7 +145,7 @@ struct sync_plan {
   std::uint64_t claim_us = 0;  // the router's start as it declared it (0: another implementation)
   bool closed = false;
 };
-// Link or session actor -> manager: a neighbour's route advertisement.
+// Peer link -> manager: a neighbour's route advertisement.
 struct route_advert_in {
   session_id_t link = 0;
   federation::route_advert advert;
@@ -151,7 +153,7 @@ struct route_advert_in {
 struct link_closed {
   session_id_t link = 0;
 };
-// Manager -> link or session: what to tell the neighbour about routes: a new
+// Manager -> peer link: what to tell the neighbour about routes: a new
 // DeclareNamespaces (for another implementation's router, which learns what
 // we reach only from it) and route advertisements (for ours).
 struct link_routes {

@@ -127,9 +127,20 @@ void session_bridge::next_to_owner() {
   hand_to_owner(std::move(merged));
 }
 
+void session_bridge::hand_over(frame_sink_actor next_owner) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) {
+    caf::anon_send(next_owner, connection_closed{close_reason_});
+    return;
+  }
+  session_ = std::move(next_owner);
+}
+
 void session_bridge::on_closed(std::string reason) {
   std::lock_guard<std::mutex> lock(mutex_);
-  caf::anon_send(session_, connection_closed{std::move(reason)});
+  closed_ = true;
+  close_reason_ = reason;
+  if (session_) caf::anon_send(session_, connection_closed{std::move(reason)});
   // Drop the references so the actors can go away.
   session_ = nullptr;
   store_ = nullptr;

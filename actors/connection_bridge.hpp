@@ -1,5 +1,5 @@
 // Connects a transport connection to the actors. The owning actor (session or
-// outbound link) handles one read at a time while reads that arrive meanwhile
+// peer link) handles one read at a time while reads that arrive meanwhile
 // are held; when it is done it either asks for the next read or has the store
 // switch the connection to the direct route, where reads are decoded and
 // applied on the I/O thread through the locked store (no actor hop per read).
@@ -25,6 +25,11 @@ class session_bridge final : public transport::connection_handler {
  public:
   // Set once, before the connection starts reading.
   void set_session(frame_sink_actor session) { session_ = std::move(session); }
+  // A new owner takes over in the middle of a read (a session handing a
+  // federation peer to its link actor): later reads and the close go to it.
+  // Called by the new owner before it asks for the next read; if the
+  // connection closed meanwhile, the new owner is told at once.
+  void hand_over(frame_sink_actor next_owner);
 
   void on_frames(transport::frame_batch batch) override;
   void on_closed(std::string reason) override;
@@ -55,6 +60,8 @@ class session_bridge final : public transport::connection_handler {
   std::deque<transport::frame_batch> held_;
   std::size_t held_bytes_ = 0;
   bool overflowed_ = false;  // held reads passed the limit: the session is being closed
+  bool closed_ = false;
+  std::string close_reason_;
   std::atomic<std::uint64_t> last_read_us_{0};
 };
 

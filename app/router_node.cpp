@@ -35,10 +35,11 @@ namespace {
 // work never delays the hot path by a scheduler slice.
 constexpr int actor_thread_nice = 5;
 
-// Session actors alive or recently alive, so shutdown can end them all.
+// Session and inbound peer link actors alive or recently alive, so shutdown
+// can end them all.
 class session_registry {
  public:
-  void add(const actors::session_actor& a) {
+  void add(const caf::actor_addr& a) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (addrs_.size() >= prune_at_) {
       std::vector<caf::actor_addr> alive;
@@ -47,7 +48,7 @@ class session_registry {
       addrs_.swap(alive);
       prune_at_ = std::max<std::size_t>(1024, addrs_.size() * 2);
     }
-    addrs_.push_back(a.address());
+    addrs_.push_back(a);
   }
   // Kills every live session; answers how many there were.
   std::uint32_t kill_all() {
@@ -281,8 +282,9 @@ int run_router(const server_options& options, const router_hooks& hooks) {
       std::lock_guard<std::mutex> lock(gate->mutex);
       gate->accept = [&sys, handles, node, sessions](transport::connection_ptr conn) {
         auto h = handles->get();
-        actors::session_deps deps{h.store, h.manager, node};
-        sessions->add(actors::spawn_session(sys, deps, std::move(conn)));
+        actors::session_deps deps{h.store, h.manager, node,
+                                  [sessions](const actors::peer_link_actor& link) { sessions->add(link.address()); }};
+        sessions->add(actors::spawn_session(sys, deps, std::move(conn)).address());
       };
       gate->http = [&sys, &io, handles, root, node, mode](
                        const std::string& method, const std::string& target,

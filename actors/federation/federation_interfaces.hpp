@@ -1,5 +1,6 @@
-// The typed CAF interfaces of the federation actors: outbound peer link,
-// reconnect supervisor and federation manager (with the seed's query API).
+// The typed CAF interfaces of the federation actors: peer link (either end of
+// a federation link), reconnect supervisor and federation manager (with the
+// seed's query API).
 // Messages are only declared here (defined in actors/actor_types.hpp).
 #pragma once
 
@@ -41,12 +42,18 @@ struct route_advert_in;
 struct link_ready;
 struct sync_plan;
 
-// One outbound link: connector results, its connection's reads, the store's
-// "sync complete", and its own anti-entropy and heartbeat timers.
+// One federation link, either end: connector results (outbound), its
+// connection's reads, the store's "sync complete", the routes to announce,
+// and its own heartbeat and fallback timers. `liveness_probe` PINGs the peer
+// and answers whether anything came back within --federation-identity-probe-ms
+// (`probe_check` is its own timer): asked when another link claims the same
+// router id.
 using peer_link_actor =
     frame_sink_actor::extend<caf::reacts_to<link_connected>, caf::reacts_to<link_connect_failed>,
                              caf::reacts_to<link_routes>,
-                             caf::reacts_to<heartbeat_atom>, caf::reacts_to<declare_fallback_atom>>;
+                             caf::reacts_to<heartbeat_atom>, caf::reacts_to<declare_fallback_atom>,
+                             caf::replies_to<liveness_probe_atom>::with<bool>,
+                             caf::reacts_to<probe_check_atom>>;
 
 // Owns the outbound links: their status reports, its own retry timer (slot
 // index), fault injection and shutdown. Link deaths arrive as down messages.

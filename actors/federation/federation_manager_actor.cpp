@@ -23,8 +23,7 @@ namespace {
 using federation::peer_state;
 
 struct link_entry {
-  federation_link_actor actor;
-  session_actor session;  // inbound links: the session, for identity probes
+  peer_link_actor actor;
   bool inbound = false;
   bool named = false;  // its router id is known (outbound: the upstream declared)
   std::optional<std::vector<std::string>> declared_to;  // last DeclareNamespaces we sent it
@@ -130,8 +129,7 @@ declare_reply accept_declaration(manager_self self, const declare_request& req) 
   if (auto err = st.registry->declare_inbound(req.router_id, req.link, req.patterns, req.hello))
     return declare_reply{err->code, err->reason, {}};
   auto& entry = st.links[req.link];
-  entry.actor = req.session;
-  entry.session = req.session;
+  entry.actor = req.actor;
   entry.inbound = true;
   entry.claim_us = req.hello.claim_us;
   entry.named = false;  // syncs wait for link_ready: our ACK must reach the peer first
@@ -151,7 +149,7 @@ std::optional<session_id_t> inbound_holder_of(manager_self self, const std::stri
   auto other = st.registry->other_link_to(router_id, link);
   if (!other) return std::nullopt;
   auto it = st.links.find(*other);
-  if (it == st.links.end() || !it->second.inbound || !it->second.session) return std::nullopt;
+  if (it == st.links.end() || !it->second.inbound || !it->second.actor) return std::nullopt;
   return *other;
 }
 
@@ -194,9 +192,9 @@ void admit_declaration(manager_self self, declare_request req,
     }
     admit_declaration(self, std::move(req), promise);  // another link may hold the id by now
   };
-  // The session answers within --federation-identity-probe-ms; the timeout only
-  // covers a session that is stuck.
-  self->request(self->state.links[*holder].session, std::chrono::seconds(5), liveness_probe_atom_v)
+  // The link answers within --federation-identity-probe-ms; the timeout only
+  // covers a link that is stuck.
+  self->request(self->state.links[*holder].actor, std::chrono::seconds(5), liveness_probe_atom_v)
       .then([=](bool answered) mutable { decide(answered); },
             [=](caf::error&) mutable { decide(false); });
 }

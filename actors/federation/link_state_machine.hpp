@@ -1,8 +1,7 @@
 // The PeerState machine of one federation link, the same for both ends: an
 // outbound link starts at Connecting, an accepted inbound peer at Handshaking
-// (its transport is already up). The actors that carry a link (peer_link on
-// the connecting side, the session in its peer phase on the accepting side)
-// feed it what happened and report the state it says; the reconnect
+// (its transport is already up). The peer link actor carrying either end
+// feeds it what happened and reports the state it says; the reconnect
 // supervisor owns what comes after Disconnected (backoff, Failed, re-enable).
 #pragma once
 

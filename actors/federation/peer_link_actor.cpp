@@ -1,83 +1,98 @@
-// Peer link actor: the PeerState machine of an outbound link.
+// Peer link actor: its lifetime at either end (connect or hand-over, status
+// reports, heartbeats, identity probes, cleanup). What it does with frames is
+// in peer_link_frames.cpp.
 #include "actors/federation/peer_link_actor.hpp"
 
 #include <chrono>
 
-#include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
-#include "actors/errors.hpp"
-#include "actors/federation/link_state_machine.hpp"
+#include "actors/federation/peer_link_state.hpp"
 #include "actors/federation/route_wire.hpp"
 #include "actors/router/router_core.hpp"
 #include "transport/connector.hpp"
 
 namespace clasp::actors {
 
+namespace link_detail {
+
 namespace {
 
-// Where the handshake is, inside the PeerState machine's Connecting and
-// Handshaking (the machine itself says what to report).
-enum class handshake_step { connecting, awaiting_welcome, awaiting_declare_ack, done };
-
 constexpr auto heartbeat_interval = std::chrono::seconds(2);
-constexpr std::uint64_t silence_limit_us = 10'000'000;  // no traffic this long: the hub is gone
+constexpr std::uint64_t silence_limit_us = 10'000'000;  // no traffic this long: the peer is gone
+// How often an identity probe looks for the peer's answer.
+constexpr auto probe_poll_interval = std::chrono::milliseconds(10);
 
-struct link_state {
-  peer_link_deps deps;
-  std::string endpoint;
-  handshake_step step = handshake_step::connecting;
-  federation::link_state_machine fsm = federation::link_state_machine::outbound();
-  session_id_t id = 0;
-  transport::connection_ptr conn;
-  std::string hub_id;
-  std::vector<std::string> remote_patterns;
-  std::string last_error;
-  std::uint64_t connected_us = 0;
-  std::shared_ptr<session_bridge> bridge;
-  static inline const char* name = "peer_link";
-  bool named = false;  // the hub told us its router id (its DeclareNamespaces origin)
-  federation::neighbour_hello hello;  // what its DeclareNamespaces said about it
-};
+}  // namespace
 
-using link_self = peer_link_actor::stateful_pointer<link_state>;
-
-// The actor clock: the steady clock the bridge stamps reads with, except
-// under CAF's testing scheduler, where it is the virtual clock.
 std::uint64_t now_us(link_self self) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                         self->clock().now().time_since_epoch())
                                         .count());
 }
 
+std::string status_key(const link_state& st) {
+  return st.outbound ? st.endpoint : "in:" + std::to_string(st.id);
+}
+
 void report(link_self self) {
   auto& st = self->state;
   peer_status p;
-  p.key = st.endpoint;
-  p.router_id = st.hub_id;
+  p.key = status_key(st);
+  p.router_id = st.peer_id;
   p.state = st.fsm.state();
-  p.namespaces = st.remote_patterns;
-  p.outbound = true;
+  p.namespaces = st.peer_patterns;
+  p.outbound = st.outbound;
   p.endpoint = st.endpoint;
   p.last_error = st.last_error;
-  if (st.step != handshake_step::connecting && st.step != handshake_step::awaiting_welcome) p.link = st.id;
-  self->send(st.deps.supervisor, std::move(p));
+  const bool attached = !(st.step == handshake_step::connecting || st.step == handshake_step::awaiting_welcome);
+  if (attached) p.link = st.id;
+  if (st.outbound)
+    self->send(st.deps.supervisor, std::move(p));
+  else if (st.deps.manager)
+    self->send(st.deps.manager, std::move(p));
 }
 
-// Feeds the machine; reports when the state changed.
 void on_event(link_self self, federation::link_event e) {
   if (self->state.fsm.on(e)) report(self);
 }
 
-void send_direct(link_self self, const message& m, codec::qos q = codec::qos::confirm) {
+void send_direct(link_self self, const message& m, codec::qos q) {
   if (auto f = router::make_frame(m, q)) self->state.conn->send(f);
 }
 
-void fail(link_self self, std::string why, ec code = ec::link_down) {
+void send_error_direct(link_self self, std::uint16_t code, std::string text) {
+  msg::error e;
+  e.code = code;
+  e.message = std::move(text);
+  send_direct(self, e);
+}
+
+void send_declaration(link_self self, std::vector<std::string> patterns) {
+  msg::federation_sync declare;
+  declare.op = federation_op::declare_namespaces;
+  declare.patterns = std::move(patterns);
+  declare.origin = self->state.deps.config->federation.router_id;
+  federation::add_route_capability(declare, self->state.deps.config->federation.claim_us);
+  send_direct(self, declare);
+}
+
+void close_with_error(link_self self, std::uint16_t code, std::string text) {
   auto& st = self->state;
-  spdlog::warn("federation link to {}: {}", st.endpoint, why);
+  spdlog::info("federation link {} refused: {} {}", st.session_label, code, text);
+  send_error_direct(self, code, text);
+  st.closing = true;
+  st.last_error = text;
+  st.conn->close(1008, text.substr(0, 120));
+}
+
+void fail(link_self self, std::string why, ec code) {
+  auto& st = self->state;
+  if (st.outbound)
+    spdlog::warn("federation link to {}: {}", st.endpoint, why);
+  else
+    spdlog::info("federation link {} from '{}' ({}): {}", st.session_label, st.peer_id, st.endpoint, why);
   st.last_error = std::move(why);
   st.fsm.on(federation::link_event::lost);
   report(self);
@@ -85,138 +100,141 @@ void fail(link_self self, std::string why, ec code = ec::link_down) {
   self->quit(make_error(code, st.last_error));
 }
 
-void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
-                    std::size_t index);
+namespace {
 
-// Tells the manager what the hub can reach (or that our declaration was
-// accepted); the rest of this read waits until the store has the new routing,
-// so a RequestSync right behind it is judged against it.
-void declare_upstream(link_self self, std::shared_ptr<transport::frame_batch> batch,
-                      std::size_t next) {
+// Whatever ends the link (close, error, kill), its socket and the store's
+// and the registry's view of it go with it.
+void clean_up_on_exit(link_self self, std::shared_ptr<transport::connection_ptr> conn_holder) {
   auto& st = self->state;
-  self->request(st.deps.manager, std::chrono::seconds(10),
-                upstream_declared{st.id, st.hub_id, st.remote_patterns, st.named, st.hello,
-                                  caf::actor_cast<peer_link_actor>(self)})
-      .await([=](bool) { process_frames(self, batch, next); },
-             [=](caf::error& err) {
-               fail(self, "federation manager did not answer: " + caf::to_string(err), ec::registry_unavailable);
-             });
-}
-
-void process_frames(link_self self, std::shared_ptr<transport::frame_batch> batch,
-                    std::size_t index) {
-  auto& st = self->state;
-  std::shared_ptr<std::vector<decoded_op>> ops;
-  auto flush = [&] {
-    if (ops && !ops->empty()) self->send(st.deps.store, op_batch{st.id, std::move(ops)});
-    ops.reset();
-  };
-  for (std::size_t i = index; i < batch->size(); ++i) {
-    codec::decoded_frame f;
-    codec::decode_error err;
-    if (!codec::decode_frame(batch->frame(i), f, err)) {
-      // Answered like on every other session (and on the direct route): an
-      // ERROR in its place, in order with the replies before it.
-      spdlog::warn("federation link to {}: undecodable frame: {}", st.endpoint, err.reason);
-      msg::error e;
-      e.code = err.code;
-      e.message = err.reason;
-      if (st.step == handshake_step::connecting || st.step == handshake_step::awaiting_welcome) {
-        send_direct(self, e, codec::qos::fire);  // the store does not know this session yet
-      } else {
-        if (!ops) ops = std::make_shared<std::vector<decoded_op>>();
-        ops->push_back({message{e}, codec::qos::fire, true});
-      }
-      continue;
-    }
-    switch (st.step) {
-      case handshake_step::connecting:
-        break;
-      case handshake_step::awaiting_welcome:
-        if (auto w = std::get_if<msg::welcome>(&f.msg.body)) {
-          st.hub_id = w->session;  // provisional, until the hub declares with its router id
-          self->send(st.deps.store, attach_session{st.id, session_name(st.id), st.conn,
-                                                   caf::actor_cast<peer_link_actor>(self),
-                                                   router::session_role::upstream});
-          self->send(st.deps.store, mark_link{st.id, st.hub_id});
-          msg::federation_sync declare;
-          declare.op = federation_op::declare_namespaces;
-          declare.patterns = st.deps.config->federation.owned_namespaces;
-          declare.origin = st.deps.config->federation.router_id;
-          federation::add_route_capability(declare, st.deps.config->federation.claim_us);
-          send_direct(self, declare);
-          st.step = handshake_step::awaiting_declare_ack;
-        } else if (auto e = std::get_if<msg::error>(&f.msg.body)) {
-          return fail(self, "hub refused the handshake: " + std::to_string(e->code) + " " + e->message,
-                      ec::handshake_refused);
-        }
-        continue;
-      case handshake_step::awaiting_declare_ack:
-        if (f.msg.is<msg::ack>()) {
-          flush();
-          st.step = handshake_step::done;
-          on_event(self, federation::link_event::declared);
-          // A hub of ours names itself right away; one that never does (another
-          // implementation) is synced under its session id after a short wait.
-          if (!st.named) self->delayed_send(self, std::chrono::seconds(1), declare_fallback_atom_v);
-          return declare_upstream(self, batch, i + 1);
-        }
-        if (auto e = std::get_if<msg::error>(&f.msg.body)) {
-          return fail(self, "hub refused our namespaces: " + std::to_string(e->code) + " " + e->message,
-                      ec::handshake_refused);
-        }
-        break;  // anything else (e.g. the hub's own declaration) is handled below
-      case handshake_step::done:
-        break;
-    }
-    if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
-        fs && fs->op == federation_op::declare_namespaces) {
-      flush();
-      if (fs->origin && !fs->origin->empty()) st.hub_id = *fs->origin;
-      st.named = true;
-      st.remote_patterns = fs->patterns;
-      st.hello = federation::read_route_capability(*fs);
-      report(self);
-      if (st.step == handshake_step::awaiting_declare_ack) continue;  // declared once the ACK is in
-      return declare_upstream(self, batch, i + 1);
-    }
-    if (auto fs = std::get_if<msg::federation_sync>(&f.msg.body);
-        fs && fs->op == federation_op::route_advert) {
-      flush();
-      if (auto advert = federation::from_wire(*fs))
-        self->send(st.deps.manager, route_advert_in{st.id, std::move(*advert)});
-      else
-        spdlog::warn("federation link to {}: malformed route advertisement ignored", st.endpoint);
-      continue;
-    }
-    if (!ops) ops = std::make_shared<std::vector<decoded_op>>();
-    ops->push_back({std::move(f.msg), f.header.quality});
-  }
-  flush();
-  // Once our declaration is in, data goes straight to the store; a new
-  // declaration from the hub comes back here first.
-  if (st.step == handshake_step::done)
-    self->send(st.deps.store, direct_route{st.id, st.bridge, /*divert_declarations=*/true});
-  else
-    st.bridge->next_to_owner();
-}
-
-peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps,
-                                             std::string endpoint) {
-  auto& st = self->state;
-  st.deps = std::move(deps);
-  st.endpoint = std::move(endpoint);
-  st.id = next_session_id();
   auto store = st.deps.store;
   auto manager = st.deps.manager;
   auto id = st.id;
-  // The connection exists only after connect; keep a holder the functor can read.
-  auto conn_holder = std::make_shared<transport::connection_ptr>();
-  self->attach_functor([store, manager, id, conn_holder](const caf::error&) {
+  auto outbound = st.outbound;
+  auto key = status_key(st);
+  self->attach_functor([store, manager, id, outbound, key, conn_holder](const caf::error&) {
     if (*conn_holder) (*conn_holder)->abort();
     caf::anon_send(store, detach_session{id});
+    if (!manager) return;
     caf::anon_send(manager, link_closed{id});
+    if (!outbound) {  // an inbound row leaves the table; an outbound one is the supervisor's
+      peer_status gone;
+      gone.key = key;
+      gone.remove = true;
+      caf::anon_send(manager, std::move(gone));
+    }
   });
+}
+
+// A link lives no longer than the registry that knows its declaration: when
+// the registry restarts, the link closes and the peer (or our supervisor)
+// reconnects and declares again.
+void close_with_registry(link_self self) {
+  if (!self->state.deps.manager) return;
+  self->monitor(self->state.deps.manager);
+  self->set_down_handler([=](caf::down_msg& down) {
+    if (down.source != self->state.deps.manager.address()) return;
+    fail(self, "the namespace registry restarted: closing the link so it redeclares",
+         ec::registry_unavailable);
+  });
+}
+
+peer_link_actor::behavior_type link_behavior(link_self self,
+                                             std::shared_ptr<transport::connection_ptr> conn_holder) {
+  return {
+      [=](link_connected& c) {
+        auto& st = self->state;
+        st.conn = std::move(c.conn);
+        *conn_holder = st.conn;
+        st.bridge = std::make_shared<session_bridge>();
+        st.bridge->set_session(caf::actor_cast<frame_sink_actor>(self));
+        st.conn->start(st.bridge);
+        msg::hello hello;
+        hello.version = 1;
+        hello.features = st.deps.config->federation.features | feature::federation;
+        hello.name = st.deps.config->federation.client_name;
+        hello.token = st.deps.config->federation.auth_token;
+        send_direct(self, hello);
+        st.up_since_us = now_us(self);
+        st.step = handshake_step::awaiting_welcome;
+        on_event(self, federation::link_event::transport_up);
+        self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
+      },
+      [=](link_connect_failed& f) { fail(self, f.reason); },
+      [=](frames_in& in) { process_frames(self, std::move(in.batch), in.from); },
+      [=](connection_closed& c) {
+        auto& st = self->state;
+        if (st.closing) return self->quit();  // we refused it: the close is ours
+        fail(self, "connection closed" + (c.reason.empty() ? std::string{} : ": " + c.reason));
+      },
+      [=](sync_done&) { on_event(self, federation::link_event::sync_done); },
+      [=](link_routes& r) {
+        auto& st = self->state;
+        if (!st.conn || st.step != handshake_step::declared) return;
+        // An outbound link's declaration is our own namespaces and never
+        // changes; an inbound one may be what we reach (see the manager).
+        if (r.declaration && !st.outbound) send_declaration(self, std::move(*r.declaration));
+        for (const auto& advert : r.adverts) send_direct(self, federation::to_wire(advert));
+      },
+      [=](declare_fallback_atom) {
+        auto& st = self->state;
+        if (st.named || !st.conn) return;
+        st.named = true;  // the hub never named itself: its session id stands in
+        caf::anon_send(st.deps.manager, upstream_declared{st.id, st.peer_id, st.peer_patterns, true, st.hello,
+                                                          caf::actor_cast<peer_link_actor>(self)});
+      },
+      [=](heartbeat_atom) {
+        auto& st = self->state;
+        if (st.closing) return;
+        // Reads may bypass this actor (direct route): the bridge keeps the time.
+        const auto last = std::max(st.up_since_us, st.bridge ? st.bridge->last_read_us() : 0);
+        if (now_us(self) - last > silence_limit_us)
+          return fail(self, "peer silent for 10 s: link presumed dead", ec::peer_silent);
+        send_direct(self, msg::ping{}, codec::qos::fire);
+        self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
+      },
+      [=](liveness_probe_atom) -> caf::result<bool> {
+        // Another link claims this peer's router id: is this one still alive?
+        // Any read after our PING counts (the PONG, or traffic already under way).
+        auto& st = self->state;
+        if (st.closing || !st.conn || !st.bridge) return false;
+        auto promise = self->make_response_promise<bool>();
+        st.probe_waiters.push_back(promise);
+        if (st.probe_waiters.size() == 1) {  // concurrent claims share one probe
+          st.probe_sent_us = now_us(self);
+          st.probe_read_mark = st.bridge->last_read_us();
+          send_direct(self, msg::ping{}, codec::qos::fire);
+          self->delayed_send(self, probe_poll_interval, probe_check_atom_v);
+        }
+        return promise;
+      },
+      [=](probe_check_atom) {
+        auto& st = self->state;
+        if (st.probe_waiters.empty()) return;
+        // A read stamped after the PING went out (the bridge's own clock).
+        const bool answered = st.bridge->last_read_us() != st.probe_read_mark;
+        const bool expired =
+            now_us(self) - st.probe_sent_us >= std::uint64_t{st.deps.config->federation.identity_probe_ms} * 1000;
+        if (!answered && !expired) {
+          self->delayed_send(self, probe_poll_interval, probe_check_atom_v);
+          return;
+        }
+        for (auto& waiter : st.probe_waiters) waiter.deliver(answered);
+        st.probe_waiters.clear();
+      },
+  };
+}
+
+peer_link_actor::behavior_type outbound_link(link_self self, peer_link_deps deps, std::string endpoint) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  st.outbound = true;
+  st.endpoint = std::move(endpoint);
+  st.id = next_session_id();
+  st.session_label = session_name(st.id);
+  // The connection exists only after connect; keep a holder the cleanup can read.
+  auto conn_holder = std::make_shared<transport::connection_ptr>();
+  clean_up_on_exit(self, conn_holder);
+  close_with_registry(self);
   report(self);  // Connecting
   transport::connect_options opts;
   opts.timeout = std::chrono::milliseconds(5000);
@@ -233,64 +251,50 @@ peer_link_actor::behavior_type link_behavior(link_self self, peer_link_deps deps
     st.deps.connector(st.endpoint, opts, std::move(done));
   else
     transport::connect(*st.deps.io, st.endpoint, opts, std::move(done));
-  return {
-      [=](link_connected& c) {
-        auto& st = self->state;
-        st.conn = std::move(c.conn);
-        *conn_holder = st.conn;
-        st.bridge = std::make_shared<session_bridge>();
-        st.bridge->set_session(caf::actor_cast<frame_sink_actor>(self));
-        st.conn->start(st.bridge);
-        msg::hello hello;
-        hello.version = 1;
-        hello.features = st.deps.config->federation.features | feature::federation;
-        hello.name = st.deps.config->federation.client_name;
-        hello.token = st.deps.config->federation.auth_token;
-        send_direct(self, hello);
-        st.connected_us = now_us(self);
-        st.step = handshake_step::awaiting_welcome;
-        on_event(self, federation::link_event::transport_up);
-        self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
-      },
-      [=](link_connect_failed& f) { fail(self, f.reason); },
-      [=](frames_in& in) { process_frames(self, std::move(in.batch), 0); },
-      [=](connection_closed& c) {
-        fail(self, "connection closed" + (c.reason.empty() ? std::string{} : ": " + c.reason));
-      },
-      [=](sync_done&) {
-        on_event(self, federation::link_event::sync_done);
-      },
-      [=](link_routes& r) {
-        // Our declaration towards the upstream is our own namespaces and never
-        // changes; routes to others travel as advertisements.
-        auto& st = self->state;
-        if (!st.conn) return;
-        for (const auto& advert : r.adverts) send_direct(self, federation::to_wire(advert));
-      },
-      [=](declare_fallback_atom) {
-        auto& st = self->state;
-        if (st.named || !st.conn) return;
-        st.named = true;  // the hub never named itself: its session id stands in
-        caf::anon_send(st.deps.manager, upstream_declared{st.id, st.hub_id, st.remote_patterns, true, st.hello,
-                                                          caf::actor_cast<peer_link_actor>(self)});
-      },
-      [=](heartbeat_atom) {
-        auto& st = self->state;
-        // Reads may bypass this actor (direct route): the bridge keeps the time.
-        const auto last = std::max(st.connected_us, st.bridge ? st.bridge->last_read_us() : 0);
-        if (now_us(self) - last > silence_limit_us)
-          return fail(self, "hub silent for 10 s: link presumed dead", ec::peer_silent);
-        send_direct(self, msg::ping{}, codec::qos::fire);
-        self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
-      },
-  };
+  return link_behavior(self, conn_holder);
+}
+
+peer_link_actor::behavior_type inbound_link(link_self self, peer_link_deps deps, inbound_handover in) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  st.outbound = false;
+  st.fsm = federation::link_state_machine::inbound();
+  st.step = handshake_step::awaiting_declaration;
+  st.id = in.id;
+  st.session_label = std::move(in.name);
+  st.conn = std::move(in.conn);
+  st.bridge = std::move(in.bridge);
+  st.endpoint = st.conn->remote_endpoint();
+  st.up_since_us = now_us(self);
+  auto conn_holder = std::make_shared<transport::connection_ptr>(st.conn);
+  clean_up_on_exit(self, conn_holder);
+  close_with_registry(self);
+  // From now on the connection's reads (and its close) reach this actor.
+  st.bridge->hand_over(caf::actor_cast<frame_sink_actor>(self));
+  self->send(st.deps.store, attach_session{st.id, st.session_label, st.conn,
+                                           caf::actor_cast<frame_sink_actor>(self),
+                                           router::session_role::inbound_peer});
+  report(self);  // Handshaking
+  self->delayed_send(self, heartbeat_interval, heartbeat_atom_v);
+  // The rest of the session's read, in order, before any later read.
+  if (in.batch && in.next < in.batch->size())
+    self->send(self, frames_in{std::move(in.batch), in.next});
+  else
+    st.bridge->next_to_owner();
+  return link_behavior(self, conn_holder);
 }
 
 }  // namespace
 
-peer_link_actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps,
-                                std::string endpoint) {
-  return sys.spawn(link_behavior, deps, std::move(endpoint));
+}  // namespace link_detail
+
+peer_link_actor spawn_peer_link(caf::actor_system& sys, const peer_link_deps& deps, std::string endpoint) {
+  return sys.spawn(link_detail::outbound_link, deps, std::move(endpoint));
+}
+
+peer_link_actor spawn_inbound_peer_link(caf::actor_system& sys, const peer_link_deps& deps,
+                                        inbound_handover handover) {
+  return sys.spawn(link_detail::inbound_link, deps, std::move(handover));
 }
 
 }  // namespace clasp::actors

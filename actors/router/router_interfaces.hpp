@@ -40,7 +40,7 @@ struct persist_namespaces;
 struct link_routes;
 struct sync_done;
 
-// Whatever reads a connection: a session actor or an outbound peer link. Both
+// Whatever reads a connection: a session actor or a peer link. Both
 // hear from the store when a sync they asked for (or answered) completed.
 using frame_sink_actor = caf::typed_actor<caf::reacts_to<frames_in>, caf::reacts_to<connection_closed>,
                                           caf::reacts_to<sync_done>>;
@@ -67,14 +67,9 @@ using persistence_actor =
 // announce, and that there was nothing to sync (so it is Active at once).
 using federation_link_actor = caf::typed_actor<caf::reacts_to<link_routes>, caf::reacts_to<sync_done>>;
 
-// One accepted connection. `link_routes` matters only for inbound federation
-// peers; so does `liveness_probe`: it PINGs the peer and answers whether
-// anything came back within --federation-identity-probe-ms (`probe_check` is
-// its own timer).
-using session_actor =
-    frame_sink_actor::extend<caf::reacts_to<link_routes>, caf::reacts_to<heartbeat_atom>,
-                             caf::reacts_to<shutdown_atom>,
-                             caf::replies_to<liveness_probe_atom>::with<bool>,
-                             caf::reacts_to<probe_check_atom>, caf::reacts_to<hello_timeout_atom>>;
+// One accepted connection until its HELLO: a client session from then on,
+// or, for a federation peer, handed to a peer link actor (see
+// actors/federation/peer_link_actor.hpp). `hello_timeout` is its own timer.
+using session_actor = frame_sink_actor::extend<caf::reacts_to<shutdown_atom>, caf::reacts_to<hello_timeout_atom>>;
 
 }  // namespace clasp::actors

@@ -93,27 +93,27 @@ inline actors::state_store_actor::behavior_type stub_store(std::shared_ptr<probe
   };
 }
 
-// An inbound session that records "redeclare:<tag>:<pattern count>" and
+// An inbound peer link that records "redeclare:<tag>:<pattern count>" and
 // "probe:<tag>", answering identity probes as a live peer.
-inline actors::session_actor::behavior_type stub_session(std::shared_ptr<probe> p,
-                                                         std::string tag) {
+inline actors::peer_link_actor::behavior_type stub_peer_link(std::shared_ptr<probe> p, std::string tag) {
   using namespace actors;
   return {
       [=](frames_in&) {},
       [=](connection_closed&) {},
       [=](sync_done&) {},
+      [=](link_connected&) {},
+      [=](link_connect_failed&) {},
       [=](link_routes& r) {
         if (r.declaration)
           p->add("redeclare:" + tag + ":" + std::to_string(r.declaration->size()));
       },
       [=](heartbeat_atom) {},
-      [=](shutdown_atom) {},
+      [=](declare_fallback_atom) {},
       [=](liveness_probe_atom) {
         p->add("probe:" + tag);
         return true;
       },
       [=](probe_check_atom) {},
-      [=](hello_timeout_atom) {},
   };
 }
 

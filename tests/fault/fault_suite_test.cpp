@@ -35,7 +35,7 @@ constexpr millis agree_timeout{10000};
 // "At once": a router that lost its store or persistence must be gone by then.
 constexpr millis exit_timeout{3000};
 // The hub closes a silent leaf's link after 10 s without a read, checked
-// every 2 s (session_actor.cpp); this leaves room for a slow machine.
+// every 2 s (peer_link_actor.cpp); this leaves room for a slow machine.
 constexpr millis silent_link_timeout{25000};
 // Each writer gets this many more ACKs after a fault before the next one,
 // so every fault meets live traffic and the routers serve again.

@@ -98,7 +98,7 @@ TEST_F(hostile_peer, oversized_revision_vector_is_refused) {
   auto e = peer.next_error();
   ASSERT_TRUE(e.has_value())
       << "no ERROR for a frame claiming a 10,001-entry revision vector (undecodable: it carries fewer). "
-         "Router bug: session_actor's process_frames queues the decode ERROR as an inbound op, and "
+         "Router bug: the peer link's process_frames queues the decode ERROR as an inbound op, and "
          "router_core::handle treats an inbound ERROR from a federation link as a reply "
          "(on_link_reply), so the peer is never told its frame was refused";
   EXPECT_TRUE(e->code == error_code::bad_request || e->code == error_code::invalid_frame ||

@@ -1,7 +1,7 @@
 // libFuzzer entry: a whole router session in-process. One router_core (router
 // id "self", owning /own/**) has two clients, two inbound federation peers and
 // one upstream link; the input is a script of frames for them plus timer and
-// socket events. Each session starts the way session_actor starts it (HELLO,
+// socket events. Each session starts the way the session and peer link actors start it (HELLO,
 // then a peer's DeclareNamespaces builds the routing table), so arbitrary
 // frames reach the client and the federation paths of the core. Invariants:
 // no sanitizer report, every frame the router sends decodes, the session
@@ -66,7 +66,7 @@ enum class kind { client, inbound_peer, upstream };
 constexpr std::array<kind, 5> session_kinds{kind::client, kind::client, kind::inbound_peer,
                                             kind::inbound_peer, kind::upstream};
 
-// One router with its sessions, driven the way session_actor and the
+// One router with its sessions, driven the way the session and link actors and the
 // federation manager drive the store (declarations, routing updates, syncs).
 class harness {
  public:
@@ -171,7 +171,7 @@ class harness {
     s.conn = std::make_shared<checking_connection>();
     s.peer_router.clear();
     const auto id = id_of(index);
-    // The HELLO -> WELCOME step of session_actor (and peer_link for the upstream).
+    // The HELLO -> WELCOME step of the session actor (and of the peer link for the upstream).
     switch (session_kinds[index]) {
       case kind::client:
         core_.attach(id, "client-" + std::to_string(id), s.conn);

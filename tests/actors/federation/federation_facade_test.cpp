@@ -36,8 +36,8 @@ class FederationFacade : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = env_.sys().spawn(clasp::testing::stub_store, events_);
-    session_a_ = env_.sys().spawn(clasp::testing::stub_session, events_, "a");
-    session_b_ = env_.sys().spawn(clasp::testing::stub_session, events_, "b");
+    session_a_ = env_.sys().spawn(clasp::testing::stub_peer_link, events_, "a");
+    session_b_ = env_.sys().spawn(clasp::testing::stub_peer_link, events_, "b");
     manager_ = spawn_federation_manager(env_.sys(), store_, "hub", {});
     caf::scoped_actor self{env_.sys()};
     auto declare = [&](declare_request req) {
@@ -67,8 +67,8 @@ class FederationFacade : public ::testing::Test {
   actor_env env_;
   std::shared_ptr<probe> events_ = std::make_shared<probe>();
   state_store_actor store_;
-  session_actor session_a_;
-  session_actor session_b_;
+  peer_link_actor session_a_;
+  peer_link_actor session_b_;
   federation_manager_actor manager_;
 };
 

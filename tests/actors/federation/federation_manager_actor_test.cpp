@@ -35,7 +35,7 @@ class FederationManager : public clasp::testing::virtual_time {
                         std::uint64_t claim_us = 0, bool route_capable = false) {
     auto& log = sessions_[link];
     log = std::make_shared<clasp::testing::peer_log>();
-    auto session = keep(clasp::testing::spawn_recording_peer<session_actor>(sys(), log));
+    auto session = keep(clasp::testing::spawn_recording_peer<peer_link_actor>(sys(), log));
     federation::neighbour_hello hello{route_capable, claim_us};
     auto reply = ask<declare_reply>(manager_, declare_request{link, std::move(router), std::move(patterns),
                                                               session, hello});
