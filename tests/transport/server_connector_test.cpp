@@ -576,7 +576,9 @@ TEST(transport, slow_reader_params_coalesce_and_streams_drop) {
   server_config config = local_config();
   config.limits.soft_bytes = 64 * 1024;
   config.limits.hard_bytes = 1 << 20;
-  config.limits.stuck_timeout = 300ms;
+  // Long enough that the stuck timer cannot close the connection while the
+  // loop below counts coalesced and dropped frames on a loaded machine.
+  config.limits.stuck_timeout = 1500ms;
   server srv(io, config, echo_acceptor(log), nullptr);
   raw_client raw(srv.port());
   raw.set_receive_buffer(4096);
