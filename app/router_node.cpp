@@ -22,6 +22,7 @@
 #include "actors/router/state_store_actor.hpp"
 #include "actors/thread_priority.hpp"
 #include "app/logging.hpp"
+#include "app/live_actor_set.hpp"
 #include "app/metrics_endpoint.hpp"
 #include "app/peer_table.hpp"
 #include "app/status_endpoint.hpp"
@@ -34,40 +35,6 @@ namespace {
 // Nice value of every actor thread: below the socket threads (0), so control
 // work never delays the hot path by a scheduler slice.
 constexpr int actor_thread_nice = 5;
-
-// Session and inbound peer link actors alive or recently alive, so shutdown
-// can end them all.
-class session_registry {
- public:
-  void add(const caf::actor_addr& a) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (addrs_.size() >= prune_at_) {
-      std::vector<caf::actor_addr> alive;
-      for (auto& addr : addrs_)
-        if (caf::actor_cast<caf::strong_actor_ptr>(addr)) alive.push_back(addr);
-      addrs_.swap(alive);
-      prune_at_ = std::max<std::size_t>(1024, addrs_.size() * 2);
-    }
-    addrs_.push_back(a);
-  }
-  // Kills every live session; answers how many there were.
-  std::uint32_t kill_all() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::uint32_t n = 0;
-    for (auto& addr : addrs_)
-      if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(addr)) {
-        caf::anon_send_exit(caf::actor_cast<caf::actor>(ptr), caf::exit_reason::kill);
-        ++n;
-      }
-    addrs_.clear();
-    return n;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<caf::actor_addr> addrs_;
-  std::size_t prune_at_ = 1024;
-};
 
 // Asks an actor something from a non-actor thread and replies asynchronously.
 template <class Reply, class Handle, class... Ts>
@@ -263,7 +230,7 @@ int run_router(const server_options& options, const router_hooks& hooks) {
       }
     }
 
-    auto sessions = std::make_shared<session_registry>();
+    auto sessions = std::make_shared<live_actor_set>();
     // The root of the actor tree watches everything above; handles change when
     // it restarts an actor, so the socket and HTTP sides read them from here.
     auto handles = std::make_shared<actors::node_handles>();
@@ -283,8 +250,8 @@ int run_router(const server_options& options, const router_hooks& hooks) {
       gate->accept = [&sys, handles, node, sessions](transport::connection_ptr conn) {
         auto h = handles->get();
         actors::session_deps deps{h.store, h.manager, node,
-                                  [sessions](const actors::peer_link_actor& link) { sessions->add(link.address()); }};
-        sessions->add(actors::spawn_session(sys, deps, std::move(conn)).address());
+                                  [sessions](const actors::peer_link_actor& link) { sessions->add(link); }};
+        sessions->add(actors::spawn_session(sys, deps, std::move(conn)));
       };
       gate->http = [&sys, &io, handles, root, node, mode](
                        const std::string& method, const std::string& target,

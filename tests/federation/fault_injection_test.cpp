@@ -5,6 +5,7 @@
 
 #include "tests/federation/fed_test.hpp"
 #include "tests/federation/http_post.hpp"
+#include "tests/support/http_get.hpp"
 
 namespace clasp::fedtest {
 namespace {
@@ -55,6 +56,43 @@ TEST_F(kill_links, supervisor_restores_the_link_and_state_converges) {
   // And the restored link carries new traffic both ways.
   auto rev2 = set_ok(*at_a, "/site-a/after-restore", 8);
   EXPECT_TRUE(wait_value(*at_b, "/site-a/after-restore", 8, converge_timeout, rev2));
+}
+
+// POST /admin/kill?actor=session on a router without peers kills its client
+// sessions and counts only live ones: a client that already left (its timers
+// may still point at it) is not counted again.
+TEST(admin_kill, sessions_counts_only_live_client_sessions) {
+  router_process hub(hub_args("hub", {"--test-admin"}));
+  auto kill_sessions = [&] { return http_post(hub.port(), "/admin/kill?actor=session"); };
+  auto none = kill_sessions();
+  EXPECT_EQ(none.status, 404) << none.body;
+
+  {
+    auto passing = client_at(hub.port(), "passing");
+    ASSERT_GT(set_ok(*passing, "/x/passing", 1), 0u);
+  }  // closed: its session ends
+  auto staying = client_at(hub.port(), "staying");
+  ASSERT_GT(set_ok(*staying, "/x/staying", 2), 0u);
+  // The passing client's session ends asynchronously: wait until the store
+  // has let it go (GET /stats "sessions").
+  std::string stats;
+  const auto deadline = std::chrono::steady_clock::now() + converge_timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    stats = test::http_get(hub.port(), "/stats").body;
+    auto j = json::parse(stats, nullptr, false);
+    if (j.is_object() && j.value("sessions", -1) == 1) break;
+    std::this_thread::sleep_for(millis(10));  // polling a bounded condition
+  }
+  ASSERT_EQ(json::parse(stats, nullptr, false).value("sessions", -1), 1) << stats;
+  auto r = kill_sessions();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).value("count", 0), 1) << r.body;
+
+  // The killed client's connection is gone; nothing is left to kill.
+  EXPECT_TRUE(staying->is_closed()) << "the killed session closed its socket";
+  auto again = kill_sessions();
+  EXPECT_EQ(again.status, 404) << again.body;
+  expect_serves_clients(hub.port());
 }
 
 TEST(dead_hub, leaf_ends_failed_after_max_attempts) {
