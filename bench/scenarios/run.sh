@@ -245,11 +245,15 @@ scenario_memory() {
   fill="$(scenario_client fill --url "ws://127.0.0.1:${PORT[solo]}" --prefix /site-a/p/ --count "$PARAMS" --value 1)"
   [ -n "$fill" ] || fill='{"ok":false,"address_bytes":0,"value_bytes":0}'
   wait_params solo $((PARAMS + 1)) 120 || ok=false
-  # Let RSS settle (bounded: 5 s), e.g. pending persistence batches.
-  rss1="$(proc_kb solo VmRSS)"
-  for _ in $(seq 1 10); do
-    sleep 0.5; prev="$rss1"; rss1="$(proc_kb solo VmRSS)"
-    [ $(( rss1 - prev )) -lt $(( prev / 200 + 1 )) ] && break
+  # Let RSS settle (bounded: 20 s): pending persistence batches are written
+  # (the database stops growing) and freed pages go back to the system.
+  local db_now db_prev
+  db_size() { du -cb "$RUN/solo/"state.db* 2>/dev/null | tail -n 1 | cut -f1; }
+  rss1="$(proc_kb solo VmRSS)"; db_now="$(db_size)"
+  for _ in $(seq 1 40); do
+    sleep 0.5; prev="$rss1"; rss1="$(proc_kb solo VmRSS)"; db_prev="$db_now"; db_now="$(db_size)"
+    [ $(( prev - rss1 )) -lt $(( prev / 200 + 1 )) ] && [ $(( rss1 - prev )) -lt $(( prev / 200 + 1 )) ] &&
+      [ "${db_now:-0}" = "${db_prev:-0}" ] && break
   done
   local addr val per_param beyond hwm db_bytes=0
   addr="$(echo "$fill" | jq .address_bytes)"; val="$(echo "$fill" | jq .value_bytes)"
