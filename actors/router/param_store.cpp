@@ -282,13 +282,17 @@ const param_record* param_store::find_live(const std::string& address) const {
   return rec && !rec->tombstone ? rec : nullptr;
 }
 
-std::vector<std::string> param_store::due_expiries(std::uint64_t now_us) const {
-  std::vector<std::string> due;
-  if (ttl_armed_ == 0) return due;
-  for (const auto& [address, rec] : params_)
-    if (rec.expires_at_us != 0 && rec.expires_at_us <= now_us && !rec.tombstone)
-      due.push_back(address);
-  return due;
+std::size_t param_store::due_expiries(std::uint64_t now_us, std::size_t from, std::size_t max_slots,
+                                      std::size_t max_due, std::vector<std::string>& due) const {
+  if (ttl_armed_ == 0) return slots_.size();
+  std::size_t taken = 0;
+  return visit_slots(from, max_slots, [&](const std::string& address, const param_record& rec) {
+    if (rec.expires_at_us == 0 || rec.expires_at_us > now_us || rec.tombstone) return true;
+    if (taken == max_due) return false;  // the next slice starts with this one
+    ++taken;
+    due.push_back(address);
+    return true;
+  });
 }
 
 void param_store::for_each_matching(

@@ -114,8 +114,14 @@ class param_store {
   const param_record* find(const std::string& address) const;
   const param_record* find_live(const std::string& address) const;
 
-  // Addresses whose TTL has passed at `now_us`.
-  std::vector<std::string> due_expiries(std::uint64_t now_us) const;
+  // Addresses whose TTL has passed at `now_us`, among the records in slots
+  // [from, from + max_slots) (see visit_slots): appended to `due`, at most
+  // `max_due` of them (the slice then stops at the next due record). Returns
+  // where the next slice starts; slot_count() when the walk is done, at once
+  // when no record carries a TTL. A slice's cost is bounded by its arguments,
+  // not by the table.
+  std::size_t due_expiries(std::uint64_t now_us, std::size_t from, std::size_t max_slots,
+                           std::size_t max_due, std::vector<std::string>& due) const;
 
   // Visits live params (and tombstones when asked) matching `pattern` whose
   // change seq is greater than `since`.

@@ -574,11 +574,22 @@ bool router_core::purge_tombstones(std::uint64_t now, std::size_t max_count) {
   return params_.purge_tombstones(now - config_.tombstone_retention_us, max_count);
 }
 
-void router_core::expire_due(std::uint64_t now) {
-  for (const auto& address : params_.due_expiries(now)) {
+bool router_core::expire_due(std::uint64_t now, std::size_t max_slots, std::size_t max_removals) {
+  // Slots past the count at the sweep's start hold records made since: the
+  // next sweep sees them, and this one ends however many are inserted.
+  if (expiry_next_slot_ == 0) expiry_end_slot_ = params_.slot_count();
+  const std::size_t slots = std::min(std::max<std::size_t>(max_slots, 1),
+                                     expiry_end_slot_ - std::min(expiry_next_slot_, expiry_end_slot_));
+  std::vector<std::string> due;
+  expiry_next_slot_ =
+      params_.due_expiries(now, expiry_next_slot_, slots, std::max<std::size_t>(max_removals, 1), due);
+  for (const auto& address : due) {
     if (!params_.remove(address, now)) continue;
     fan_out_tombstone(address, *params_.find(address), 0);
   }
+  if (expiry_next_slot_ < expiry_end_slot_) return true;
+  expiry_next_slot_ = 0;
+  return false;
 }
 
 }  // namespace clasp::router

@@ -139,7 +139,16 @@ class router_core {
   std::size_t pending_syncs() const { return jobs_.size(); }
 
   // Timers.
-  void expire_due(std::uint64_t now_us);
+  // TTL expiry in bounded slices: each call goes on with one sweep of the
+  // table where the last call stopped, examines at most `max_slots` records
+  // and removes at most `max_removals` due ones (a tombstone each, fanned
+  // out). True while the sweep has more to walk: the caller releases its lock
+  // and calls again. The call after a sweep ended starts the next sweep, so a
+  // param is removed within one sweep after its TTL passed.
+  static constexpr std::size_t expiry_slice_slots = 4096;
+  static constexpr std::size_t expiry_slice_removals = 256;
+  bool expire_due(std::uint64_t now_us, std::size_t max_slots = expiry_slice_slots,
+                  std::size_t max_removals = expiry_slice_removals);
   void fail_stale_forwards(std::uint64_t now_us);
   // Purges up to `max_count` tombstones older than the retention; true while
   // more are due (the caller releases its lock between slices).
@@ -349,6 +358,10 @@ class router_core {
   std::uint64_t closed_frames_coalesced_ = 0;  // by connections no longer attached
   std::uint64_t closed_frames_dropped_ = 0;
   std::uint64_t pinned_now_us_ = 0;  // see pin_clock
+  // The TTL expiry sweep in progress (see expire_due): the next slot to
+  // examine, and the slot count when the sweep began (where it ends).
+  std::size_t expiry_next_slot_ = 0;
+  std::size_t expiry_end_slot_ = 0;
 };
 
 // Router-level limits on top of the syntax rules: long patterns make matching

@@ -22,6 +22,10 @@ constexpr auto tick_interval = std::chrono::milliseconds(200);
 // one slice holds the store lock for well under a millisecond.
 constexpr std::size_t purge_slice = 1000;
 constexpr int max_purge_slices_per_tick = 100;
+// The TTL expiry sweep: up to 100 slices of router_core::expiry_slice_slots
+// records per tick (~400,000), so a sweep of a 1,000,000-param table spans
+// three ticks and a param goes within about 0.6 s of its TTL.
+constexpr int max_expiry_slices_per_tick = 100;
 // Changed params copied for persistence per hold of the store lock: a copy
 // is a record with its value (~100 ns to a few µs), so a slice stays well
 // under a millisecond however many params changed since the last batch.
@@ -38,6 +42,17 @@ struct store_state {
 };
 
 using store_self = state_store_actor::stateful_pointer<store_state>;
+
+// Runs slice(core) under the store lock while it returns true (more to do), at
+// most `max_slices` times, the lock released between slices with waiting
+// socket threads let in first: they never wait for more than one slice.
+template <class Slice>
+void run_in_slices(locked_store& locked, int max_slices, Slice slice) {
+  for (int n = 0; n < max_slices; ++n) {
+    if (n > 0) locked.yield_to_waiters();
+    if (!locked.run(slice)) break;
+  }
+}
 
 // Store lock held. Paced answers continue shortly, once the queues have drained a bit.
 void schedule_pump(store_self self) {
@@ -163,17 +178,13 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
       },
       [=, &st](tick_atom) {
         auto now = router::router_core::clock_now_us();
-        st.locked->run([&](router::router_core& core) {
-          core.expire_due(now);
-          core.fail_stale_forwards(now);
-        });
-        // Expired tombstones go in slices, the lock released between them, so
-        // the socket threads never wait for more than one slice.
-        for (int slice = 0; slice < max_purge_slices_per_tick; ++slice) {
-          if (slice > 0) st.locked->yield_to_waiters();
-          if (!st.locked->run([&](router::router_core& core) { return core.purge_tombstones(now, purge_slice); }))
-            break;
-        }
+        st.locked->run([&](router::router_core& core) { core.fail_stale_forwards(now); });
+        // Both walk a share of the table: in slices. A sweep the cap cuts
+        // short goes on at the next tick.
+        run_in_slices(*st.locked, max_expiry_slices_per_tick,
+                      [now](router::router_core& core) { return core.expire_due(now); });
+        run_in_slices(*st.locked, max_purge_slices_per_tick,
+                      [now](router::router_core& core) { return core.purge_tombstones(now, purge_slice); });
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
       [=](persist_atom) {

@@ -135,18 +135,48 @@ TEST(ParamStore, ReleaseLocksFreesOnlyThatHoldersLocks) {
   EXPECT_EQ(store.apply_local(make_set("/b", 2), "bob", 0).error, error_code::lock_held);
 }
 
+// Every due address, the whole table in one slice (a small table: tests only).
+std::vector<std::string> due_at(const param_store& store, std::uint64_t now_us) {
+  std::vector<std::string> due;
+  EXPECT_EQ(store.due_expiries(now_us, 0, store.slot_count(), SIZE_MAX, due), store.slot_count());
+  return due;
+}
+
+TEST(ParamStore, DueExpiriesLooksOnlyAtItsSlotsAndStopsBeforeTheOneOverItsCount) {
+  param_store store;
+  for (int i = 0; i < 10; ++i) {
+    auto s = make_set("/t" + std::to_string(i), i);
+    if (i != 3) s.ttl = ttl_spec{false, 1};  // /t3 never expires
+    store.apply_local(s, "s1", 0);
+  }
+  std::vector<std::string> due;
+  EXPECT_EQ(store.due_expiries(5 * sec, 2, 4, SIZE_MAX, due), 6u);
+  EXPECT_EQ(due, (std::vector<std::string>{"/t2", "/t4", "/t5"}));
+  due.clear();
+  // Two due at most: stops at /t7, where the next slice begins.
+  EXPECT_EQ(store.due_expiries(5 * sec, 5, 100, 2, due), 7u);
+  EXPECT_EQ(due, (std::vector<std::string>{"/t5", "/t6"}));
+  due.clear();
+  EXPECT_EQ(store.due_expiries(5 * sec, 7, 100, 2, due), 9u);
+  EXPECT_EQ(due, (std::vector<std::string>{"/t7", "/t8"}));
+  // Nothing with a TTL: the walk is over at once.
+  param_store plain;
+  for (int i = 0; i < 10; ++i) plain.apply_local(make_set("/p" + std::to_string(i), i), "s1", 0);
+  EXPECT_EQ(plain.due_expiries(5 * sec, 0, 1, SIZE_MAX, due), plain.slot_count());
+}
+
 TEST(ParamStore, SlidingTtlExpiresAfterItsSecondsAndReArmsOnEachWrite) {
   param_store store;
   auto s = make_set("/t", 1);
   s.ttl = ttl_spec{false, 10};
   store.apply_local(s, "s1", 100 * sec);
-  EXPECT_TRUE(store.due_expiries(110 * sec - 1).empty());
-  EXPECT_EQ(store.due_expiries(110 * sec), std::vector<std::string>{"/t"});
+  EXPECT_TRUE(due_at(store, 110 * sec - 1).empty());
+  EXPECT_EQ(due_at(store, 110 * sec), std::vector<std::string>{"/t"});
 
   // A later write without a TTL keeps the sliding TTL and re-arms it.
   store.apply_local(make_set("/t", 2), "s1", 105 * sec);
-  EXPECT_TRUE(store.due_expiries(115 * sec - 1).empty());
-  EXPECT_EQ(store.due_expiries(115 * sec), std::vector<std::string>{"/t"});
+  EXPECT_TRUE(due_at(store, 115 * sec - 1).empty());
+  EXPECT_EQ(due_at(store, 115 * sec), std::vector<std::string>{"/t"});
 }
 
 TEST(ParamStore, AbsoluteTtlIsSecondsSinceEpochAndNotReArmed) {
@@ -155,8 +185,8 @@ TEST(ParamStore, AbsoluteTtlIsSecondsSinceEpochAndNotReArmed) {
   s.ttl = ttl_spec{true, 200};
   store.apply_local(s, "s1", 100 * sec);
   store.apply_local(make_set("/t", 2), "s1", 150 * sec);
-  EXPECT_TRUE(store.due_expiries(200 * sec - 1).empty());
-  EXPECT_EQ(store.due_expiries(200 * sec), std::vector<std::string>{"/t"});
+  EXPECT_TRUE(due_at(store, 200 * sec - 1).empty());
+  EXPECT_EQ(due_at(store, 200 * sec), std::vector<std::string>{"/t"});
 }
 
 TEST(ParamStore, TtlZeroCancelsAnExpiry) {
@@ -167,7 +197,7 @@ TEST(ParamStore, TtlZeroCancelsAnExpiry) {
   auto never = make_set("/t", 2);
   never.ttl = ttl_spec{false, 0};
   store.apply_local(never, "s1", 1 * sec);
-  EXPECT_TRUE(store.due_expiries(1000 * sec).empty());
+  EXPECT_TRUE(due_at(store, 1000 * sec).empty());
 }
 
 TEST(ParamStore, RemoveLeavesATombstoneWithTheNextRevision) {
@@ -193,7 +223,7 @@ TEST(ParamStore, RemoveLeavesATombstoneWithTheNextRevision) {
   EXPECT_EQ(store.live_count(), 0u);
   EXPECT_EQ(store.size(), 1u);
   // A tombstone is not due again, and a second removal is a no-op.
-  EXPECT_TRUE(store.due_expiries(100 * sec).empty());
+  EXPECT_TRUE(due_at(store, 100 * sec).empty());
   EXPECT_FALSE(store.remove("/t", 6 * sec).has_value());
   EXPECT_FALSE(store.remove("/never-set", 6 * sec).has_value());
 }
@@ -255,7 +285,7 @@ TEST(ParamStore, ReplicasDoNotExpireOnTheirOwn) {
   s.ttl = ttl_spec{false, 1};
   store.apply_local(s, "s1", 0);
   store.apply_remote(remote("/a/x", 2, 10), false, 0);
-  EXPECT_TRUE(store.due_expiries(1000 * sec).empty());
+  EXPECT_TRUE(due_at(store, 1000 * sec).empty());
 }
 
 TEST(ParamStore, EveryChangeTakesTheNextSeqAndRefusalsTakeNone) {

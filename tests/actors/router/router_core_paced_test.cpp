@@ -242,5 +242,63 @@ TEST_F(RouterCorePaced, ChangedParamsAreTakenInSlicesOldestFirstEachOnce) {
   EXPECT_EQ(rest[1].second.val, value(50)) << "the record as it is when taken";
 }
 
+// TTL expiry walks the table in slices too: a call examines at most its
+// slots and removes at most its removals, whatever the table holds.
+class RouterCoreExpiry : public RouterCorePaced {
+ protected:
+  // table_size params, slot i holding address_of(i); every third (/sub/) has a 1 s TTL.
+  void fill_with_ttls() {
+    for (int i = 0; i < table_size; ++i) {
+      auto s = set(address_of(i), i);
+      if (i % 3 == 0) s.ttl = ttl_spec{false, 1};
+      send(writer, s, codec::qos::fire);
+    }
+    clear_all();
+  }
+  static constexpr int with_ttl = table_size / 3;
+  const std::uint64_t later_ = router::router_core::clock_now_us() + 10'000'000;  // every TTL has passed
+};
+
+TEST_F(RouterCoreExpiry, ASliceExaminesAtMostItsSlots) {
+  fill_with_ttls();
+  const std::size_t live = core_.params().live_count();
+  EXPECT_TRUE(core_.expire_due(later_, 1000, SIZE_MAX));
+  // Slots 0..999 hold 334 params with a TTL, and nothing beyond them was looked at.
+  EXPECT_EQ(live - core_.params().live_count(), 334u);
+  EXPECT_NE(core_.params().find_live(address_of(1002)), nullptr);
+
+  // Re-armed between slices (a write with a long TTL): no longer due when the sweep gets there.
+  auto rearm = set(address_of(3000), -1);
+  rearm.ttl = ttl_spec{false, 3600};
+  send(writer, rearm, codec::qos::fire);
+  int calls = 1;
+  for (bool more = true; more; ++calls) {
+    more = core_.expire_due(later_, 1000, SIZE_MAX);
+    ASSERT_LT(calls, table_size) << "the sweep never ends";
+  }
+  EXPECT_EQ(calls, table_size / 1000) << "one call per 1,000 slots";
+  EXPECT_EQ(core_.params().live_count(), live - with_ttl + 1);
+  EXPECT_NE(core_.params().find_live(address_of(3000)), nullptr);
+  EXPECT_EQ(core_.params().find_live(address_of(2997)), nullptr);
+}
+
+TEST_F(RouterCoreExpiry, ASliceRemovesAtMostItsRemovalsAndTheNextGoesOnFromThere) {
+  fill_with_ttls();
+  std::size_t live = core_.params().live_count();
+  int calls = 0;
+  bool more = true;
+  while (more) {
+    more = core_.expire_due(later_, SIZE_MAX, 100);
+    ++calls;
+    ASSERT_EQ(live - core_.params().live_count(), 100u) << "call " << calls;
+    live = core_.params().live_count();
+  }
+  EXPECT_EQ(calls, with_ttl / 100);
+  for (int i = 0; i < table_size; i += 3) ASSERT_EQ(core_.params().find_live(address_of(i)), nullptr) << i;
+  // The next call starts a new sweep, with nothing due.
+  EXPECT_FALSE(core_.expire_due(later_, SIZE_MAX, 100));
+  EXPECT_EQ(core_.params().live_count(), live);
+}
+
 }  // namespace
 }  // namespace clasp::testing
