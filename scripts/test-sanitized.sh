@@ -3,7 +3,10 @@
 # runs the whole ctest suite there: unit suites in-process, and the
 # integration, federation and interop suites against a sanitized `clasp`
 # router (each router process reports to its stderr, which the tests print on
-# failure, and exits non-zero on a finding, so a leak at shutdown fails too).
+# failure, and exits non-zero on a finding; a test that stops its router with
+# SIGTERM and checks the status, like shutdown_after_load, fails on a leak).
+# The bench clients are built as well: the shutdown_after_load test drives a
+# router with them before checking its exit.
 #   SANITIZED_SUITE=unit   only the unit suites (a quick check)
 # Extra arguments go to ctest (e.g. -R transport).
 set -euo pipefail
@@ -11,7 +14,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DCLASP_SANITIZE=ON -DCLASP_BUILD_BENCH=OFF "${launcher[@]}"
+BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DCLASP_SANITIZE=ON "${launcher[@]}"
 cd build-asan
 # LeakSanitizer runs at every process exit: the routers the tests stop with
 # SIGTERM must free everything they allocated after load.

@@ -49,6 +49,7 @@ void io_runtime::stop() {
     for (auto& [raw, weak] : impl_->members)
       if (auto member = weak.lock()) live.push_back(std::move(member));
     impl_->members.clear();
+    impl_->members_released = true;
   }
   for (auto& member : live) member->on_runtime_stopped();
 }

@@ -47,13 +47,18 @@ struct io_runtime::impl {
   std::unordered_map<runtime_member*, std::weak_ptr<runtime_member>> members;
   std::size_t sweep_at = 64;
   bool stopped = false;
+  // Set once stop() has joined the threads and taken the member list. A member
+  // that joins while the stop is still under way (a connection its accept
+  // handler starts then) is listed and released with the others.
+  bool members_released = false;
 
   impl() : work(boost::asio::make_work_guard(io)) {}
 
-  // False when the runtime has already stopped.
+  // False when stop() has already released the members: the caller must then
+  // give back its own sockets and timers (the io_context still exists).
   bool add_member(const std::shared_ptr<runtime_member>& member) {
     std::lock_guard<std::mutex> lock(members_mutex);
-    if (stopped) return false;
+    if (members_released) return false;
     if (members.size() >= sweep_at) {
       for (auto it = members.begin(); it != members.end();)
         it = it->second.expired() ? members.erase(it) : std::next(it);

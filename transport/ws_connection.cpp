@@ -89,7 +89,9 @@ class ws_connection final : public connection,
       return;
     }
     if (!runtime_.add_member(this->shared_from_this())) {
-      report_closed("io runtime stopped");
+      // Started after the runtime's stop: release the socket and timers now,
+      // not when the last owner lets go (the io_context may be gone by then).
+      on_runtime_stopped();
       return;
     }
     asio::post(strand_, [self = this->shared_from_this()] { self->begin_reading(); });
