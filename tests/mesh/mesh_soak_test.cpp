@@ -28,12 +28,13 @@ bool long_run() {
 }
 
 void run_soak(std::vector<node_spec> topology) {
-  // Known gap: under faults a replica now and then stays without an owner's
-  // namespace after healing (a line of five, about one run in ten here, e.g.
-  // CLASP_MESH_SEED=175874830 about every second replay); until that is
-  // fixed the soak runs only on request, so CI stays meaningful.
+  // Runs only on request. The five-round run passes every topology; the long
+  // run (CLASP_MESH_LONG=1) of the line of five still now and then counts one
+  // revision loss (an acknowledged revision above the owner's final one, with
+  // no SIGKILL of that owner in between; seen in about one run in five, also
+  // before the relay fix for CLASP_MESH_SEED=175874830).
   if (!std::getenv("CLASP_MESH_SOAK"))
-    GTEST_SKIP() << "mesh soak runs with CLASP_MESH_SOAK=1 (known convergence gap under faults)";
+    GTEST_SKIP() << "mesh soak runs with CLASP_MESH_SOAK=1 (a known revision-loss gap in long runs)";
   const auto seed = seed_for_run();
   const std::size_t rounds = long_run() ? 40 : 5;
   const std::size_t writes_per_round = 24;
