@@ -83,7 +83,8 @@ void run_soak(std::vector<node_spec> topology) {
   EXPECT_EQ(counts.duplicates, 0u);
   EXPECT_EQ(counts.regressions, 0u);
   EXPECT_EQ(counts.writes_failed, 0u);
-  EXPECT_EQ(counts.revision_losses, 0u) << "an acknowledged revision went backwards at its owner";
+  EXPECT_EQ(counts.revision_losses, 0u)
+      << "an acknowledged revision went backwards at its owner: " << counts.first_revision_loss;
 }
 
 TEST(mesh_soak, line_of_five) { run_soak(line_topology(5)); }
