@@ -72,8 +72,12 @@ void mesh_workload::write(std::size_t n) {
     if (reply && reply->is<msg::ack>() && reply->as<msg::ack>().revision) {
       ++counts_.writes_acked;
       auto& newest = acked_[address];
-      newest = std::max(newest, *reply->as<msg::ack>().revision);
-      crash_exposed_.erase(address);
+      const revision_t rev = *reply->as<msg::ack>().revision;
+      // After its owner restarted, a write may be numbered from a replica's
+      // older copy, below revisions the killed run acknowledged and lost: the
+      // address stays exposed to that crash until a write passes them.
+      if (rev >= newest) crash_exposed_.erase(address);
+      newest = std::max(newest, rev);
     } else if (reply && reply->is<msg::error>() &&
                (reply->as<msg::error>().code == error_code::unavailable ||
                 reply->as<msg::error>().code == error_code::timeout)) {
