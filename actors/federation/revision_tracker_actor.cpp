@@ -101,11 +101,17 @@ revision_tracker_actor::behavior_type tracker_behavior(tracker_self self, state_
         link.actor = std::move(plan.actor);
         // A namespace whose route moved away from this link is asked for in
         // full when it comes back: meanwhile this link's router took changes
-        // we were not sent, and the watermark moved past them.
-        for (auto it = link.requested.begin(); it != link.requested.end();)
-          it = std::find(plan.patterns.begin(), plan.patterns.end(), *it) == plan.patterns.end()
-                   ? link.requested.erase(it)
-                   : std::next(it);
+        // we were not sent, and the watermark moved past them. That holds on a
+        // later link to the same router too, so it is no longer "synced from" it.
+        auto& synced = st.synced_from[link.router_id];
+        for (auto it = link.requested.begin(); it != link.requested.end();) {
+          if (std::find(plan.patterns.begin(), plan.patterns.end(), *it) != plan.patterns.end()) {
+            ++it;
+            continue;
+          }
+          synced.erase(*it);
+          it = link.requested.erase(it);
+        }
         link.patterns = std::move(plan.patterns);
         sync_new_patterns(self, plan.link, link);
       },

@@ -193,7 +193,17 @@ void router_core::mark_link(session_id_t id, std::string router_id) {
 }
 
 void router_core::set_routing(federation::routing_ptr routing) {
-  if (routing) routing_ = std::move(routing);
+  if (!routing) return;
+  routing_ = std::move(routing);
+  // A namespace whose route left a link is no longer vouched for by the syncs
+  // that link completed: when the route comes back, its state must be synced again.
+  for (auto& [id, s] : sessions_) {
+    if (s.synced_owner_patterns.empty()) continue;
+    auto& synced = s.synced_owner_patterns;
+    synced.erase(std::remove_if(synced.begin(), synced.end(),
+                                [&](const std::string& p) { return !leads_to_owner(s, p); }),
+                 synced.end());
+  }
 }
 
 void router_core::send_frame(session_info& s, const transport::frame_ptr& f,

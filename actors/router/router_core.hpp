@@ -208,6 +208,11 @@ class router_core {
     std::vector<std::string> synced_to;
     // When the last SyncComplete answering one of our requests arrived (epoch: none yet).
     std::chrono::steady_clock::time_point last_sync_complete{};
+    // Namespaces whose sync from this link completed while the link led to
+    // their owner (dropped when their route moves away): per namespace, because
+    // a link that completed a sync of one owner's namespace may have just become
+    // the route to another's, whose state is still on its way.
+    std::vector<std::string> synced_owner_patterns;
   };
   struct pending_forward {
     std::string address;
@@ -273,9 +278,11 @@ class router_core {
   void drop_missing_after_full_sync(session_info& link, const std::vector<std::string>& patterns);
   bool leads_to_owner(const session_info& link, const std::string& address) const;
   // True if a full answer for `patterns` may say "complete" (the requester then
-  // drops what it lacks): we own them, or a sync from each owner's side has
-  // completed on our current link towards it.
+  // drops what it lacks): we own them, or a sync of each one's namespace has
+  // completed on our current link towards its owner.
   bool holds_everything_under(const std::vector<std::string>& patterns) const;
+  // Notes the patterns of a SyncComplete on `link` that it leads to the owner of.
+  void note_synced_from_owner_side(session_info& link, const std::vector<std::string>& patterns);
   // True if `link` asked us for a sync covering `address` and is not our
   // route to its owner: a change we take after answering must reach it, also
   // while the routing update that makes it a replica is still on its way

@@ -47,13 +47,26 @@ bool router_core::holds_everything_under(const std::vector<std::string>& pattern
     auto owner = routing_->owner_of(pattern);
     if (owner.kind == owner_kind::self) continue;
     if (owner.kind != owner_kind::remote || owner.ns->via == 0) return false;
-    // A relay holds everything only once a sync from the owner's side completed
-    // on the link it has now (a relay that just restarted may hold nothing yet).
+    // A relay holds everything only once a sync of that namespace completed on
+    // the link it has now towards the owner (a relay that just restarted, or
+    // whose route to this owner just moved, may hold nothing of it yet).
     const auto* towards_owner = find(owner.ns->via);
-    if (!towards_owner || towards_owner->last_sync_complete == std::chrono::steady_clock::time_point{})
+    if (!towards_owner) return false;
+    const auto& synced = towards_owner->synced_owner_patterns;
+    if (std::none_of(synced.begin(), synced.end(),
+                     [&](const std::string& done) { return covered_by(pattern, done); }))
       return false;
   }
   return true;
+}
+
+void router_core::note_synced_from_owner_side(session_info& link,
+                                              const std::vector<std::string>& patterns) {
+  auto& synced = link.synced_owner_patterns;
+  for (const auto& p : patterns) {
+    if (!acceptable_pattern(p) || !leads_to_owner(link, p)) continue;
+    if (std::find(synced.begin(), synced.end(), p) == synced.end()) synced.push_back(p);
+  }
 }
 
 void router_core::note_confirmed(session_id_t link, const std::string& address) {
@@ -297,6 +310,7 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
     }
     case federation_op::sync_complete: {
       link.last_sync_complete = std::chrono::steady_clock::now();
+      note_synced_from_owner_side(link, m.patterns);
       if (m.since_revision)
         sync_marks_.record_sync(link.link_router,
                                 {*m.since_revision, sync_field(m, incarnation_key).value_or(0)});

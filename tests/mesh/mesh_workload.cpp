@@ -72,8 +72,12 @@ void mesh_workload::write(std::size_t n) {
     if (reply && reply->is<msg::ack>() && reply->as<msg::ack>().revision) {
       ++counts_.writes_acked;
       auto& newest = acked_[address];
-      newest = std::max(newest, *reply->as<msg::ack>().revision);
-      crash_exposed_.erase(address);
+      const revision_t rev = *reply->as<msg::ack>().revision;
+      // After its owner restarted, a write may be numbered from a replica's
+      // older copy, below revisions the killed run acknowledged and lost: the
+      // address stays exposed to that crash until a write passes them.
+      if (rev >= newest) crash_exposed_.erase(address);
+      newest = std::max(newest, rev);
     } else if (reply && reply->is<msg::error>() &&
                (reply->as<msg::error>().code == error_code::unavailable ||
                 reply->as<msg::error>().code == error_code::timeout)) {
@@ -153,10 +157,17 @@ bool mesh_workload::converged(std::string* why, std::size_t* mismatches) {
       if (!truth.count(address)) note(id + " holds " + address + ", which its owner does not");
   }
   std::size_t losses = 0, crash_losses = 0;
+  counts_.first_revision_loss.clear();
   for (const auto& [address, rev] : acked_) {
     auto it = truth.find(address);
-    if (it == truth.end() || it->second.second < rev)
-      ++(crash_exposed_.count(address) ? crash_losses : losses);
+    if (it == truth.end() || it->second.second < rev) {
+      const bool crash = crash_exposed_.count(address) > 0;
+      ++(crash ? crash_losses : losses);
+      if (!crash && counts_.first_revision_loss.empty())
+        counts_.first_revision_loss =
+            address + " acknowledged at rev " + std::to_string(rev) + ", its owner holds " +
+            (it == truth.end() ? std::string("nothing") : "rev " + std::to_string(it->second.second));
+    }
   }
   counts_.revision_losses = losses;
   counts_.crash_losses = crash_losses;

@@ -30,6 +30,7 @@ struct soak_counts {
   // The same, for a write acknowledged by an owner that was SIGKILLed before
   // it had been replicated (memory-only routers cannot keep those).
   std::size_t crash_losses = 0;
+  std::string first_revision_loss;  // the first of `revision_losses`, for the failure message
 };
 std::string to_string(const soak_counts& c);
 

@@ -137,6 +137,17 @@ TEST_F(RevisionTrackerActor, PatternSyncedFromTheRouterBeforeIsStillFullOnALater
       << "after this link's first batch the watermark says nothing about /c/**";
 }
 
+TEST_F(RevisionTrackerActor, PatternThatLeftALinkIsFullOnTheNextLinkToTheSameRouter) {
+  start({});
+  plan(1, "hub", {"/b/**", "/c/**"});
+  take();
+  plan(1, "hub", {"/b/**"});  // /c/** is reached another way; the watermark moves on without it
+  closed(1);
+  plan(2, "hub", {"/b/**", "/c/**"});
+  EXPECT_EQ(take(), (std::vector<asked>{{2, {"/b/**"}, false}, {2, {"/c/**"}, true}}))
+      << "what hub took of /c/** while it was not our route there is behind its watermark";
+}
+
 TEST_F(RevisionTrackerActor, AntiEntropyEverySyncIntervalForEveryLinkThatLeadsSomewhere) {
   start({"/site-a/**"}, 30000);
   plan(1, "hub", {"/site-b/**"});

@@ -133,6 +133,80 @@ TEST_F(RouterCoreResyncAnswer, RelayNotYetSyncedFromTheOwnerGivesNoCompleteAnswe
   EXPECT_FALSE(field(done, "complete").has_value());
 }
 
+// A mesh relay (found by the line-of-five soak): its link to "mid" has long
+// completed syncs of mid's own namespace when mid starts to advertise a route to
+// "far" (a partition further along heals). Until a sync of far's namespace
+// completes on that link the relay may hold none of it, so a full answer for it
+// must not be flagged complete: the requester would drop everything it holds
+// of far's namespace, as tombstones that outrank far's values.
+class RouterCoreResyncMeshRelay : public router_core_test {
+ protected:
+  RouterCoreResyncMeshRelay() : router_core_test(relay_config()) {}
+  static router::router_config relay_config() {
+    auto cfg = config();
+    cfg.router_id = "relay";
+    cfg.incarnation = our_incarnation;
+    return cfg;
+  }
+  void SetUp() override {
+    attach(link_a, "mid-session");
+    attach(link_b, "edge-session");
+    core_.mark_link(link_a, "mid");
+    core_.mark_link(link_b, "edge");
+    const federation::neighbour_hello ours{true, 1000};
+    ASSERT_FALSE(registry_.declare_inbound("mid", link_a, {"/m/**"}, ours));
+    ASSERT_FALSE(registry_.declare_inbound("edge", link_b, {"/e/**"}, ours));
+    core_.set_routing(registry_.build());
+    synced_from_mid({"/m/**"});
+  }
+  // mid starts (or stops) leading to far.
+  void mid_routes_to_far(bool reachable) {
+    federation::route_advert far{"far", {}, {}, 0};
+    if (reachable) far = {"far", {"/f/**"}, {"mid", "far"}, 900};
+    ASSERT_FALSE(registry_.advertise(link_a, far));
+    core_.set_routing(registry_.build());
+  }
+  // Our request for `patterns` on link_a, answered (empty) by mid.
+  void synced_from_mid(std::vector<std::string> patterns) {
+    core_.request_sync(link_a, patterns);
+    msg::federation_sync done;
+    done.op = federation_op::sync_complete;
+    done.patterns = std::move(patterns);
+    done.since_revision = 1;
+    done.revisions.emplace_back("incarnation", 55);
+    send(link_a, done, codec::qos::fire);
+  }
+  // The SyncComplete of edge's full request for far's namespace (edge holds a
+  // watermark of our run, so only our own state decides the flag).
+  msg::federation_sync edge_asks_for_far() {
+    clear_all();
+    send(link_b, request({"/f/**"}, 0, our_incarnation), codec::qos::fire);
+    auto done = conn(link_b).all<msg::federation_sync>();
+    EXPECT_EQ(done.size(), 1u);
+    return done.empty() ? msg::federation_sync{} : done.back();
+  }
+  namespace_registry registry_{"relay", {}};
+};
+
+TEST_F(RouterCoreResyncMeshRelay, NamespaceNewOnALinkIsNotCompleteBeforeItsOwnSync) {
+  mid_routes_to_far(true);
+  EXPECT_FALSE(field(edge_asks_for_far(), "complete").has_value())
+      << "a sync of mid's namespace says nothing about far's";
+  synced_from_mid({"/f/**"});
+  EXPECT_EQ(field(edge_asks_for_far(), "complete"), std::optional<std::uint64_t>(1));
+}
+
+TEST_F(RouterCoreResyncMeshRelay, RouteThatLeftAndCameBackNeedsANewSync) {
+  mid_routes_to_far(true);
+  synced_from_mid({"/f/**"});
+  mid_routes_to_far(false);  // far unreachable for a while: its changes pass us by
+  mid_routes_to_far(true);
+  EXPECT_FALSE(field(edge_asks_for_far(), "complete").has_value())
+      << "the sync from before the route left is stale";
+  synced_from_mid({"/f/**"});
+  EXPECT_EQ(field(edge_asks_for_far(), "complete"), std::optional<std::uint64_t>(1));
+}
+
 // The replica's view: a leaf holding /b/** from its hub.
 class RouterCoreResyncReplica : public router_core_test {
  protected:
