@@ -224,20 +224,23 @@ void param_store::note_tombstone(const std::string& address, const param_record&
   tombstone_queue_.push_back({address, rec.seq, rec.timestamp_us});
 }
 
-void param_store::note_changed(const std::string& address, param_record& rec) {
+void param_store::note_changed(const std::string&, param_record& rec) {
   if (!track_ || rec.unsaved) return;  // listed once per batch, however often it changes
   rec.unsaved = true;
-  changed_.push_back(address);
+  changed_.push_back(rec.slot);
 }
 
-std::vector<std::string> param_store::take_changed(std::size_t max_count) {
-  std::vector<std::string> out;
+std::vector<std::pair<std::string, param_record>> param_store::take_changed(
+    std::size_t max_count) {
+  std::vector<std::pair<std::string, param_record>> out;
   out.reserve(std::min(max_count, changed_.size()));
   while (out.size() < max_count && !changed_.empty()) {
-    out.push_back(std::move(changed_.front()));
+    const std::uint32_t slot = changed_.front();
     changed_.pop_front();
-    auto it = params_.find(out.back());
-    if (it != params_.end()) it->second.unsaved = false;
+    auto* node = slot < slots_.size() ? slots_[slot] : nullptr;
+    if (node == nullptr) continue;  // dropped (purged) since it changed
+    node->second.unsaved = false;
+    out.emplace_back(node->first, node->second);
   }
   return out;
 }

@@ -140,9 +140,10 @@ class param_store {
   // Persistence support: what changed since the last take (addresses, each
   // once), and bulk restore of what a previous run saved.
   void track_changes(bool on) { track_ = on; }
-  // At most `max_count` addresses, oldest change first (the caller's lock is
-  // held for a bounded time; the rest waits for the next take).
-  std::vector<std::string> take_changed(std::size_t max_count = SIZE_MAX);
+  // Copies of at most `max_count` changed records with their addresses, oldest
+  // change first (the caller's lock is held for a bounded time; the rest waits
+  // for the next take). Records dropped since their change are left out.
+  std::vector<std::pair<std::string, param_record>> take_changed(std::size_t max_count = SIZE_MAX);
   std::size_t changed_count() const { return changed_.size(); }
   // Addresses whose record was dropped (purged tombstones) since the last
   // take; the database deletes them. Taken before take_changed(): an address
@@ -208,7 +209,11 @@ class param_store {
     std::uint64_t made_us = 0;
   };
   std::deque<tombstone_note> tombstone_queue_;
-  std::deque<std::string> changed_;  // each address once (param_record::unsaved)
+  // Slots of changed records, each once (param_record::unsaved): a slot, not
+  // the address, so tracking costs no string copy and taking no lookup. A
+  // slot freed and reused since names a newer record, whose current state is
+  // then written early (harmless: the database keeps the latest per address).
+  std::deque<std::uint32_t> changed_;
 };
 
 }  // namespace clasp::router

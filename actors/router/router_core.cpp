@@ -90,10 +90,7 @@ void router_core::restore(std::vector<std::pair<std::string, param_record>> para
 
 std::vector<std::pair<std::string, param_record>> router_core::take_changed_params(
     std::size_t max_count) {
-  std::vector<std::pair<std::string, param_record>> out;
-  for (auto& address : params_.take_changed(max_count))
-    if (auto rec = params_.find(address)) out.emplace_back(std::move(address), *rec);
-  return out;
+  return params_.take_changed(max_count);
 }
 
 std::map<std::string, sync_mark> router_core::take_changed_watermarks() {

@@ -264,9 +264,18 @@ scenario_memory() {
   record "{\"scenario\":\"memory\",\"persistence\":\"$persist\",\"ok\":$ok,\"params\":$PARAMS,\"rss_before_kb\":$rss0,
     \"rss_after_kb\":$rss1,\"peak_rss_kb\":$hwm,\"bytes_per_param\":$per_param,\"bytes_beyond_address_value\":$beyond,
     \"address_bytes\":$addr,\"value_bytes\":$val,\"db_bytes\":${db_bytes:-0},\"fill\":$fill,\"target_bytes\":200}"
+  local sets_per_s compare=""
+  sets_per_s="$(echo "$fill" | jq '.sets_per_s // 0')"
+  # Issue 11's persistence targets, against the in-memory run of this session.
+  if [ "$persist" = off ]; then
+    MEMORY_OFF_SETS="$sets_per_s"; MEMORY_OFF_BYTES="$per_param"
+  elif [ -n "${MEMORY_OFF_SETS:-}" ]; then
+    compare="$(awk -v s="$sets_per_s" -v s0="$MEMORY_OFF_SETS" -v b="$per_param" -v b0="$MEMORY_OFF_BYTES" \
+      'BEGIN{printf "; vs in-memory: fill %.0f%% (target >= 50%%), memory +%.1f%% (target <= 20%%)", 100*s/s0, 100*(b-b0)/b0}')"
+  fi
   echo "  RESULT memory [persistence $persist]: RSS $((rss0 / 1024)) -> $((rss1 / 1024)) MB for $PARAMS params" \
-    "= $per_param B/param, $beyond B beyond address+value (target < 200); peak $((hwm / 1024)) MB" \
-    "$([ "$persist" = on ] && echo "; state.db $(mb "${db_bytes:-0}")")"
+    "= $per_param B/param, $beyond B beyond address+value (target < 200); peak $((hwm / 1024)) MB;" \
+    "fill $sets_per_s SET/s$([ "$persist" = on ] && echo "; state.db $(mb "${db_bytes:-0}")")$compare"
 }
 
 # Scenario 4: FAN_SUBS subscribers of /fan/** on one router, one publisher.

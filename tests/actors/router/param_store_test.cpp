@@ -398,8 +398,24 @@ TEST(ParamStore, PurgedAddressesAreReportedForPersistence) {
   EXPECT_EQ(store.live_count(), 0u);
   EXPECT_EQ(store.take_erased(), (std::vector<std::string>{"/r", "/a"}));
   EXPECT_TRUE(store.take_erased().empty());
-  for (const auto& a : store.take_changed())
-    EXPECT_EQ(store.find(a), nullptr) << a << " has nothing left to save";
+  EXPECT_TRUE(store.take_changed().empty()) << "purged records have nothing left to save";
+}
+
+TEST(ParamStore, AChangeWhoseSlotWasReusedYieldsTheNewRecordOnly) {
+  param_store store;
+  store.track_changes(true);
+  store.apply_local(make_set("/old", 1), "s1", 0);
+  store.take_changed();
+  store.remove("/old", 1 * sec);  // listed as changed, then purged: its slot is freed
+  store.purge_tombstones(2 * sec, 100);
+  store.apply_local(make_set("/new", 2), "s1", 3 * sec);  // takes the freed slot
+  auto changed = store.take_changed();
+  ASSERT_FALSE(changed.empty());
+  for (const auto& [address, rec] : changed) {
+    EXPECT_EQ(address, "/new");
+    EXPECT_EQ(rec.val, value(2));
+  }
+  EXPECT_TRUE(store.take_changed().empty()) << "taking clears the list";
 }
 
 TEST(ParamStore, NewAddressesStartAtTheRevisionFloor) {
