@@ -32,7 +32,7 @@ struct persistence_state {
 
 using persistence_self = persistence_actor::stateful_pointer<persistence_state>;
 
-void commit(persistence_self self) {
+bool commit(persistence_self self) {
   auto& st = self->state;
   std::string error;
   const bool had_work = st.db->staged() != 0;
@@ -40,6 +40,7 @@ void commit(persistence_self self) {
     ++st.commits;
     st.warned = false;
     st.unsynced = st.unsynced || had_work;
+    return true;
   } else {
     ++st.commit_failures;
     if (!st.warned) {
@@ -47,6 +48,7 @@ void commit(persistence_self self) {
       spdlog::error("persistence: commit to {} failed: {}", st.db->path(), error);
       st.warned = true;
     }
+    return false;
   }
 }
 
@@ -78,18 +80,26 @@ persistence_actor::behavior_type persistence_behavior(persistence_self self,
         }
         self->delayed_send(self, disk_sync_interval, tick_atom_v);
       },
-      [=](persist_batch& batch) {
+      [=](persist_batch& batch) -> bool {
         const auto started = std::chrono::steady_clock::now();
         auto& db = *self->state.db;
         for (const auto& address : batch.erased) db.stage_erase(address);
-        for (const auto& [address, rec] : *batch.params) db.stage_param(address, rec);
+        const auto param_count = batch.params->size();
+        // The store made these copies for us alone: staged by move, not copied again.
+        if (batch.params.use_count() == 1) {
+          for (auto& [address, rec] : *batch.params) db.stage_param(std::move(address), std::move(rec));
+        } else {
+          for (const auto& [address, rec] : *batch.params) db.stage_param(address, rec);
+        }
+        batch.params.reset();
         db.stage_purge_marks(batch.tombstone_horizon, batch.revision_floor);
         for (const auto& [router_id, mark] : batch.watermarks)
           db.stage_watermark(router_id, mark.seq, mark.incarnation);
-        commit(self);
+        const bool committed = commit(self);
         self->state.batch_seconds.observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        self->state.batch_params.observe(static_cast<double>(batch.params->size()));
+        self->state.batch_params.observe(static_cast<double>(param_count));
+        return committed;
       },
       [=](persist_namespaces& ns) {
         self->state.db->stage_peer_namespaces(ns.router_id, ns.patterns);

@@ -55,11 +55,12 @@ using state_store_actor = caf::typed_actor<
     caf::replies_to<shutdown_atom>::with<std::uint64_t>,  // sessions still attached
     caf::replies_to<stats_atom>::with<std::string>>;      // JSON counters
 
-// Commits what the store and the manager hand it; `shutdown` answers after the
+// Commits what the store and the manager hand it (a batch is answered once
+// committed, true if the commit succeeded); `shutdown` answers after the
 // final commit; `stats` answers batch counts, sizes and latencies as JSON. Its
 // own `tick` forces committed data to disk every second.
 using persistence_actor =
-    caf::typed_actor<caf::reacts_to<persist_batch>, caf::reacts_to<persist_namespaces>,
+    caf::typed_actor<caf::replies_to<persist_batch>::with<bool>, caf::reacts_to<persist_namespaces>,
                      caf::reacts_to<tick_atom>, caf::replies_to<shutdown_atom>::with<bool>,
                      caf::replies_to<stats_atom>::with<std::string>>;
 

@@ -370,9 +370,8 @@ bool state_db::save_router_id(const std::string& id, std::string* error) {
   return true;
 }
 
-void state_db::stage_param(const std::string& address, const param_record& rec) {
-  param_record& slot = staged_params_[address];
-  slot = rec;
+void state_db::stage_param(std::string address, param_record rec) {
+  staged_params_.insert_or_assign(std::move(address), std::move(rec));
 }
 
 void state_db::stage_watermark(const std::string& router_id, change_seq_t seq,

@@ -54,7 +54,7 @@ class state_db {
   // Staged in memory, written by commit() in one transaction. Staging the same
   // key twice keeps only the latest. Lock holders are never persisted: locks
   // die with the sessions that took them.
-  void stage_param(const std::string& address, const param_record& rec);
+  void stage_param(std::string address, param_record rec);
   void stage_watermark(const std::string& router_id, change_seq_t seq,
                        std::uint64_t incarnation = 0);
   void stage_peer_namespaces(const std::string& router_id, const std::vector<std::string>& patterns);
@@ -99,7 +99,9 @@ class state_db {
   sqlite3_stmt* put_meta_ = nullptr;
   sqlite3_stmt* delete_param_ = nullptr;
 
-  std::unordered_map<std::string, param_record> staged_params_;
+  // Ordered: a commit writes neighbouring keys together, so SQLite touches
+  // fewer B-tree pages than in hash order.
+  std::map<std::string, param_record> staged_params_;
   std::map<std::string, sync_mark> staged_watermarks_;
   std::map<std::string, std::vector<std::string>> staged_namespaces_;
   std::vector<std::string> staged_erases_;

@@ -30,6 +30,9 @@ constexpr int max_expiry_slices_per_tick = 100;
 // is a record with its value (~100 ns to a few µs), so a slice stays well
 // under a millisecond however many params changed since the last batch.
 constexpr std::size_t persist_slice = 2000;
+// Two: one being committed, one ready behind it, so the persistence thread
+// never waits on the store, and a slow disk costs at most two slices of copies.
+constexpr int max_batches_in_flight = 2;
 
 struct store_state {
   std::unique_ptr<router::router_core> core;
@@ -38,6 +41,10 @@ struct store_state {
       owners;  // link actors to tell about sync completion
   persistence_actor persistence;
   std::chrono::milliseconds persist_interval{50};
+  int batches_in_flight = 0;  // sent to persistence, not answered yet
+  bool persist_backlog = false;  // changes left behind for lack of room in flight
+  std::map<std::string, router::sync_mark> held_watermarks;  // wait for the params before them
+  std::size_t params_before_watermarks = 0;  // change entries to send before held_watermarks
   static inline const char* name = "state_store";
 };
 
@@ -59,39 +66,55 @@ void schedule_pump(store_self self) {
   if (self->state.locked->claim_pump()) self->delayed_send(self, locked_store::pump_interval, pump_atom_v);
 }
 
-// Sends what changed since the last round to the persistence actor, in
-// batches of at most persist_slice params, the store lock released between
-// them. The watermarks are taken first and go with the last batch: a
-// watermark covers the params changed before it, and those are all in this
-// round's batches (a crash between batches must not leave a saved watermark
-// whose params were never saved).
-void persist_changes(store_self self) {
+// Sends what changed to the persistence actor in batches of at most
+// persist_slice params, the store lock released between them, with at most
+// max_batches_in_flight uncommitted (`flush` ignores that bound: shutdown).
+// Changes the persistence actor has not caught up with stay in the store as
+// one entry per address, not as copies queued in its mailbox, and a param
+// written again meanwhile is copied once. Watermarks go with the batch holding
+// the last param changed before they were taken (a crash between batches must
+// not leave a saved watermark whose params were never saved).
+void persist_changes(store_self self, bool flush = false) {
   auto& st = self->state;
   if (!st.persistence) return;
-  std::map<std::string, router::sync_mark> watermarks;
-  std::size_t remaining = 0;  // change entries of this round not taken yet
-  st.locked->run([&](router::router_core& core) {
-    watermarks = core.take_changed_watermarks();
-    remaining = core.changed_param_count();
-  });
-  for (bool last = false; !last;) {
+  st.persist_backlog = false;
+  for (;;) {
+    if (!flush && st.batches_in_flight >= max_batches_in_flight) {
+      st.persist_backlog = true;  // resumed when a batch is committed
+      return;
+    }
+    bool sent = false;
     st.locked->run([&](router::router_core& core) {
+      if (st.held_watermarks.empty()) {
+        st.held_watermarks = core.take_changed_watermarks();
+        st.params_before_watermarks = core.changed_param_count();
+      }
       // Erased rows go before any param taken after them (an address dropped
       // and written again appears in both, and the write must win).
       auto erased = core.take_erased();
-      const std::size_t take = std::min(remaining, persist_slice);
+      const std::size_t take = std::min(core.changed_param_count(), persist_slice);
       auto params = std::make_shared<std::vector<std::pair<std::string, router::param_record>>>(
           core.take_changed_params(take));
-      remaining -= take;
-      last = remaining == 0;
-      if (params->empty() && erased.empty() && (!last || watermarks.empty())) return;
+      st.params_before_watermarks -= std::min(st.params_before_watermarks, take);
+      std::map<std::string, router::sync_mark> watermarks;
+      if (st.params_before_watermarks == 0) watermarks.swap(st.held_watermarks);
+      if (params->empty() && erased.empty() && watermarks.empty()) return;
       const auto& store = core.params();
-      persist_batch batch{std::move(params), {}, std::move(erased), store.tombstone_horizon(),
-                          store.revision_floor()};
-      if (last) batch.watermarks = std::move(watermarks);
-      self->send(st.persistence, std::move(batch));
+      persist_batch batch{std::move(params), std::move(watermarks), std::move(erased),
+                          store.tombstone_horizon(), store.revision_floor()};
+      ++st.batches_in_flight;
+      self->request(st.persistence, caf::infinite, std::move(batch))
+          .then(
+              [self](bool) {
+                --self->state.batches_in_flight;
+                if (self->state.persist_backlog) persist_changes(self);
+              },
+              // Persistence gone (shutdown): nothing left to wait for.
+              [self](const caf::error&) { --self->state.batches_in_flight; });
+      sent = true;
     });
-    if (!last) st.locked->yield_to_waiters();
+    if (!sent) return;
+    st.locked->yield_to_waiters();
   }
 }
 
@@ -192,7 +215,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
         self->delayed_send(self, self->state.persist_interval, persist_atom_v);
       },
       [=, &st](shutdown_atom) -> std::uint64_t {
-        persist_changes(self);
+        persist_changes(self, true);
         return st.locked->run([&](router::router_core& core) {
           core.close_all(1001, "router shutting down");
           return core.session_count();
