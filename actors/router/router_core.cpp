@@ -194,7 +194,8 @@ void router_core::set_routing(federation::routing_ptr routing) {
   routing_ = std::move(routing);
   // A namespace whose route left a link is no longer vouched for by the syncs
   // that link completed: when the route comes back, its state must be synced again.
-  for (auto& [id, s] : sessions_) {
+  for (auto& entry : sessions_) {
+    session_info& s = entry.second;  // a named reference: C++17 lambdas cannot capture bindings
     if (s.synced_owner_patterns.empty()) continue;
     auto& synced = s.synced_owner_patterns;
     synced.erase(std::remove_if(synced.begin(), synced.end(),
