@@ -25,6 +25,8 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, kill_sessions_atom, "killsess")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, tracker_atom, "tracker")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, watch_peers_atom, "watchpeers")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_changed_atom, "peerschg")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, stand_down_atom, "standdown")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, stand_down_over_atom, "sdownover")
 
 namespace clasp::actors {
 
@@ -47,13 +49,18 @@ struct sync_plan;
 // and its own heartbeat and fallback timers. `liveness_probe` PINGs the peer
 // and answers whether anything came back within --federation-identity-probe-ms
 // (`probe_check` is its own timer): asked when another link claims the same
-// router id.
+// router id. `stand_down(true)`: the link is redundant (the registry no longer
+// routes over it); it closes after a grace period that lets what is in
+// flight arrive, unless `stand_down(false)` revokes that first
+// (`stand_down_over` is its own timer).
 using peer_link_actor =
     frame_sink_actor::extend<caf::reacts_to<link_connected>, caf::reacts_to<link_connect_failed>,
                              caf::reacts_to<link_routes>,
                              caf::reacts_to<heartbeat_atom>, caf::reacts_to<declare_fallback_atom>,
                              caf::replies_to<liveness_probe_atom>::with<bool>,
-                             caf::reacts_to<probe_check_atom>>;
+                             caf::reacts_to<probe_check_atom>,
+                             caf::reacts_to<stand_down_atom, bool>,
+                             caf::reacts_to<stand_down_over_atom, std::uint64_t>>;
 
 // Owns the outbound links: their status reports, its own retry timer (slot
 // index), fault injection and shutdown. Link deaths arrive as down messages.

@@ -95,14 +95,16 @@ void after_change(manager_self self) {
 }
 
 // Of two links to one router, the one opened by the router with the smaller
-// id stays (both ends decide alike); ours, if it is the other, stands down.
-// Returns true if `link` itself stood down.
-bool resolve_redundant(manager_self self, session_id_t link, const std::string& router_id) {
+// id stays (both ends decide alike). The other stands down at both ends at
+// once: it leaves the routes and takes nothing more, while what is already on
+// the way still arrives; the router that opened it closes it after a grace
+// period, so switching links loses nothing.
+void resolve_redundant(manager_self self, session_id_t link, const std::string& router_id) {
   auto& st = self->state;
   auto other = st.registry->other_link_to(router_id, link);
-  if (!other) return false;
+  if (!other) return;
   auto it = st.links.find(*other);
-  if (it == st.links.end()) return false;
+  if (it == st.links.end()) return;
   const bool link_inbound = st.links.count(link) ? st.links[link].inbound : true;
   if (it->second.inbound && link_inbound) {
     // Two inbound links under one id: admit_declaration only lets the new one
@@ -111,16 +113,23 @@ bool resolve_redundant(manager_self self, session_id_t link, const std::string& 
     self->send_exit(it->second.actor, caf::exit_reason::kill);
     st.links.erase(it);
     st.registry->link_closed(*other);
-    return false;
+    return;
   }
   // One link each way (both list the other): keep the one both ends keep.
   const session_id_t ours = link_inbound ? *other : link;
-  if (st.registry->keeps(ours)) return false;  // they close theirs
+  const session_id_t theirs = ours == link ? *other : link;
+  if (st.registry->keeps(ours)) {
+    st.registry->stand_down(theirs);  // they close it
+    return;
+  }
   spdlog::info("federation peer '{}': keeping the link it opened to us, ours stands by", router_id);
-  self->send_exit(st.links[ours].actor, make_error(ec::redundant_link, router_id));
-  st.links.erase(ours);
-  st.registry->link_closed(ours);
-  return ours == link;
+  st.registry->stand_down(ours);
+  self->send(st.links[ours].actor, stand_down_atom_v, true);
+}
+
+// A link standing down is not listed as a peer (it closes in a moment).
+bool listed(manager_self self, const peer_status& p) {
+  return p.link == 0 || !self->state.registry->standing_down(p.link);
 }
 
 // An inbound peer's DeclareNamespaces once nobody else holds its router id.
@@ -222,7 +231,8 @@ nlohmann::json to_json(manager_self self, const peer_status& p) {
 
 std::string peers_table(manager_self self) {
   auto arr = nlohmann::json::array();
-  for (const auto& [key, p] : self->state.peers) arr.push_back(to_json(self, p));
+  for (const auto& [key, p] : self->state.peers)
+    if (listed(self, p)) arr.push_back(to_json(self, p));
   return arr.dump();
 }
 
@@ -282,10 +292,7 @@ federation_manager_actor::behavior_type manager_behavior(
         entry.inbound = false;
         entry.claim_us = u.hello.claim_us;
         entry.named = u.named;
-        if (u.named && resolve_redundant(self, u.link, u.router_id)) {
-          after_change(self);
-          return true;
-        }
+        if (u.named) resolve_redundant(self, u.link, u.router_id);
         if (st.persistence && !u.patterns.empty())
           self->send(st.persistence, persist_namespaces{u.router_id, u.patterns});
         self->send(st.store, mark_link{u.link, u.router_id});
@@ -314,9 +321,19 @@ federation_manager_actor::behavior_type manager_behavior(
         auto it = st.links.find(c.link);
         if (it == st.links.end()) return;  // a client session, or a link that never declared
         const auto router = st.registry->router_of(c.link);
+        const bool was_kept = !st.registry->standing_down(c.link);
         if (st.tracker) self->send(st.tracker, sync_plan{c.link, router, {}, {}, 0, true});
         st.links.erase(it);
         st.registry->link_closed(c.link);
+        if (was_kept && !router.empty()) {
+          // The kept link went first: one still standing down takes over.
+          for (auto revived : st.registry->revive_links_to(router)) {
+            spdlog::info("federation peer '{}': its kept link closed, the redundant one stays", router);
+            auto other = st.links.find(revived);
+            if (other != st.links.end() && !other->second.inbound)
+              self->send(other->second.actor, stand_down_atom_v, false);
+          }
+        }
         after_change(self);
         if (st.supervisor && !router.empty() && !st.registry->other_link_to(router, 0))
           self->send(st.supervisor, standby_over_atom_v, router);
@@ -354,18 +371,18 @@ federation_manager_actor::behavior_type manager_behavior(
       [=](peer_count_atom) -> std::uint32_t {
         std::uint32_t n = 0;
         for (const auto& [key, p] : self->state.peers)
-          if (federation::is_up(p.state)) ++n;
+          if (federation::is_up(p.state) && listed(self, p)) ++n;
         return n;
       },
       [=](active_atom) -> std::vector<std::string> {
         std::vector<std::string> ids;
         for (const auto& [key, p] : self->state.peers)
-          if (p.state == peer_state::active) ids.push_back(p.router_id);
+          if (p.state == peer_state::active && listed(self, p)) ids.push_back(p.router_id);
         return ids;
       },
       [=](peer_info_atom, const std::string& router_id) -> std::string {
         for (const auto& [key, p] : self->state.peers)
-          if (p.router_id == router_id) return to_json(self, p).dump();
+          if (p.router_id == router_id && listed(self, p)) return to_json(self, p).dump();
         return "null";
       },
       [=](peers_for_atom, const std::string& address,

@@ -166,18 +166,22 @@ std::map<std::string, namespace_registry::route> namespace_registry::candidate_r
     if (key(r, neighbour_id) < key(it->second, it->second.path.front())) it->second = std::move(r);
   };
   for (const auto& [link, n] : neighbours_) {
-    if (n.router_id.empty()) continue;
+    if (n.router_id.empty() || n.standing_down) continue;
     if (!n.declared.empty() && n.router_id != self_id_) {
       auto claim = claims_.count(n.router_id) ? claims_.at(n.router_id) : 0;
       offer(route{n.router_id, n.declared, {n.router_id}, link, claim}, n.router_id);
     }
     if (!n.capable) continue;
-    for (const auto& [owner, adv] : n.adverts) {
-      if (owner == self_id_ || owner == n.router_id || adv.path.empty()) continue;
+    auto offer_advert = [&, link = link, &n = n](const std::string& owner, const route_advert& adv) {
+      if (owner == self_id_ || owner == n.router_id || adv.path.empty()) return;
       // A path through us would be a loop.
-      if (std::find(adv.path.begin(), adv.path.end(), self_id_) != adv.path.end()) continue;
+      if (std::find(adv.path.begin(), adv.path.end(), self_id_) != adv.path.end()) return;
       offer(route{owner, adv.namespaces, adv.path, link, adv.claim_us}, n.router_id);
-    }
+    };
+    for (const auto& [owner, adv] : n.adverts) offer_advert(owner, adv);
+    if (const auto* sibling = standing_down_sibling(link))
+      for (const auto& [owner, adv] : sibling->adverts)
+        if (!n.adverts.count(owner)) offer_advert(owner, adv);
   }
   return best;
 }
@@ -233,19 +237,37 @@ void namespace_registry::recompute() {
   }
 }
 
+const namespace_registry::neighbour* namespace_registry::standing_down_sibling(link_id_t link) const {
+  auto it = neighbours_.find(link);
+  if (it == neighbours_.end()) return nullptr;
+  for (const auto& [id, n] : neighbours_)
+    if (id != link && n.standing_down && n.router_id == it->second.router_id) return &n;
+  return nullptr;
+}
+
+const route_advert* namespace_registry::advert_for(link_id_t link, const std::string& owner) const {
+  auto it = neighbours_.find(link);
+  if (it == neighbours_.end()) return nullptr;
+  if (auto adv = it->second.adverts.find(owner); adv != it->second.adverts.end()) return &adv->second;
+  if (it->second.standing_down) return nullptr;
+  if (const auto* sibling = standing_down_sibling(link))
+    if (auto adv = sibling->adverts.find(owner); adv != sibling->adverts.end()) return &adv->second;
+  return nullptr;
+}
+
 bool namespace_registry::is_child(link_id_t link, const std::string& owner) const {
   auto it = neighbours_.find(link);
   if (it == neighbours_.end()) return false;
   const auto& n = it->second;
-  if (owner == n.router_id) return false;
+  if (owner == n.router_id || n.standing_down) return false;
   if (!n.capable) {
     // Another implementation's router is a tree leaf as far as we know: it
     // gets everything it does not lead to itself.
     auto r = routes_.find(owner);
     return r == routes_.end() || r->second.via != link;
   }
-  auto adv = n.adverts.find(owner);
-  return adv != n.adverts.end() && adv->second.path.size() >= 2 && adv->second.path[1] == self_id_;
+  const auto* adv = advert_for(link, owner);
+  return adv && adv->path.size() >= 2 && adv->path[1] == self_id_;
 }
 
 std::vector<std::string> namespace_registry::declaration_for(link_id_t link) const {
@@ -314,8 +336,31 @@ std::string namespace_registry::router_of(link_id_t link) const {
 std::optional<link_id_t> namespace_registry::other_link_to(const std::string& router_id,
                                                            link_id_t link) const {
   for (const auto& [id, n] : neighbours_)
-    if (id != link && n.router_id == router_id) return id;
+    if (id != link && n.router_id == router_id && !n.standing_down) return id;
   return std::nullopt;
+}
+
+void namespace_registry::stand_down(link_id_t link) {
+  auto it = neighbours_.find(link);
+  if (it == neighbours_.end() || it->second.standing_down) return;
+  it->second.standing_down = true;
+  recompute();
+}
+
+std::vector<link_id_t> namespace_registry::revive_links_to(const std::string& router_id) {
+  std::vector<link_id_t> revived;
+  for (auto& [id, n] : neighbours_)
+    if (n.standing_down && n.router_id == router_id) {
+      n.standing_down = false;
+      revived.push_back(id);
+    }
+  if (!revived.empty()) recompute();
+  return revived;
+}
+
+bool namespace_registry::standing_down(link_id_t link) const {
+  auto it = neighbours_.find(link);
+  return it != neighbours_.end() && it->second.standing_down;
 }
 
 bool namespace_registry::keeps(link_id_t link) const {
@@ -358,6 +403,12 @@ routing_ptr namespace_registry::build() const {
       view.syncable = own_;
       for (const auto& [owner, r] : routes_) add_unique(view.syncable, r.namespaces);
       add_unique(view.syncable, n.declared);
+    }
+    if (n.standing_down) {
+      // Takes nothing from us any more; a sync it asked for may still be answered.
+      view.standing_down = true;
+      view.interest.clear();
+      view.replicas.clear();
     }
     table->links.push_back(std::move(view));
   }

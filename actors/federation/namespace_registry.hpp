@@ -105,11 +105,23 @@ class namespace_registry {
   bool route_capable(link_id_t link) const;
   // The router id at the other end of a declared link ("" if unknown).
   std::string router_of(link_id_t link) const;
-  // Another declared link to the same router as `link`, if any.
+  // Another declared link to the same router as `link`, if any (one standing
+  // down does not count).
   std::optional<link_id_t> other_link_to(const std::string& router_id, link_id_t link) const;
   // Of two links to one router, the one both ends keep: the one opened by the
   // router with the smaller id.
   bool keeps(link_id_t link) const;
+
+  // A redundant link stands down: it leaves the routes and takes nothing from
+  // us any more, while what is in flight on it still arrives (its owner closes
+  // it after a grace period). Until the kept link to the same router has
+  // heard that router's own route advertisements, what the standing-down link
+  // heard stands for them, so no route and no replica flow lapses meanwhile.
+  void stand_down(link_id_t link);
+  // The kept link went away first: a link still standing down to that router
+  // takes over again. Returns the links revived.
+  std::vector<link_id_t> revive_links_to(const std::string& router_id);
+  bool standing_down(link_id_t link) const;
 
   // Owners whose claims lost to an older overlapping claim (router id -> why).
   const std::map<std::string, std::string>& refused_owners() const { return refused_; }
@@ -135,6 +147,7 @@ class namespace_registry {
     bool capable = false;
     std::vector<std::string> declared;
     std::map<std::string, route_advert> adverts;  // by owner
+    bool standing_down = false;  // redundant: see stand_down()
   };
   struct route {
     std::string owner;
@@ -153,6 +166,11 @@ class namespace_registry {
                                 const std::vector<std::string>& patterns, declaration_error& err) const;
   // True if the neighbour on `link` routes to `owner` through us.
   bool is_child(link_id_t link, const std::string& owner) const;
+  // The neighbour's advertisement for `owner` as heard on `link`, or on a
+  // link to the same router that stands down (see stand_down()).
+  const route_advert* advert_for(link_id_t link, const std::string& owner) const;
+  // A standing-down link to the same router as the (kept) neighbour on `link`.
+  const neighbour* standing_down_sibling(link_id_t link) const;
 
   std::string self_id_;
   std::vector<std::string> own_;

@@ -23,6 +23,9 @@ constexpr auto heartbeat_interval = std::chrono::seconds(2);
 constexpr std::uint64_t silence_limit_us = 10'000'000;  // no traffic this long: the peer is gone
 // How often an identity probe looks for the peer's answer.
 constexpr auto probe_poll_interval = std::chrono::milliseconds(10);
+// A redundant link stays open this long after both ends stopped routing over
+// it: anything sent before that (an RTT at most) has arrived by then.
+constexpr auto redundant_link_grace = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -163,6 +166,7 @@ peer_link_actor::behavior_type link_behavior(link_self self,
       [=](frames_in& in) { process_frames(self, std::move(in.batch), in.from); },
       [=](connection_closed& c) {
         auto& st = self->state;
+        if (st.closing && st.standing_down) return self->quit(make_error(ec::redundant_link, st.peer_id));
         if (st.closing) return self->quit();  // we refused it: the close is ours
         fail(self, "connection closed" + (c.reason.empty() ? std::string{} : ": " + c.reason));
       },
@@ -181,6 +185,21 @@ peer_link_actor::behavior_type link_behavior(link_self self,
         st.named = true;  // the hub never named itself: its session id stands in
         caf::anon_send(st.deps.manager, upstream_declared{st.id, st.peer_id, st.peer_patterns, true, st.hello,
                                                           caf::actor_cast<peer_link_actor>(self)});
+      },
+      [=](stand_down_atom, bool on) {
+        auto& st = self->state;
+        if (st.closing || st.standing_down == on) return;
+        st.standing_down = on;
+        if (on)
+          self->delayed_send(self, redundant_link_grace, stand_down_over_atom_v, ++st.stand_down_generation);
+      },
+      [=](stand_down_over_atom, std::uint64_t generation) {
+        auto& st = self->state;
+        if (!st.standing_down || generation != st.stand_down_generation || st.closing || !st.conn) return;
+        spdlog::info("federation link to '{}' ({}): redundant, closing it", st.peer_id, st.endpoint);
+        st.closing = true;
+        st.last_error = "redundant link";
+        st.conn->close(1000, "redundant link");  // what is queued goes out first
       },
       [=](heartbeat_atom) {
         auto& st = self->state;

@@ -46,6 +46,10 @@ struct link_state {
   std::string last_error;
   std::uint64_t up_since_us = 0;  // when the transport came up (actor clock)
   bool closing = false;           // we sent a refusal and closed; reads are ignored
+  // Redundant with another link to the same router (see stand_down_atom);
+  // the generation tells a revoked stand-down's timer from a current one.
+  bool standing_down = false;
+  std::uint64_t stand_down_generation = 0;
   // An identity probe in flight: when its PING went out, the bridge's last
   // read stamp at that moment, and who waits for the answer.
   std::uint64_t probe_sent_us = 0;

@@ -34,6 +34,9 @@ struct link_view {
   // One of our routers (speaks route advertisements): a QoS-fire SET with a
   // revision from it is always a replica update, whichever link it came by.
   bool route_capable = false;
+  // Redundant, about to close (namespace_registry::stand_down): it takes
+  // nothing from us, not even what it asked a sync for; what it sends is applied.
+  bool standing_down = false;
 };
 
 enum class owner_kind { none, self, remote };

@@ -136,6 +136,9 @@ void router_core::detach(session_id_t id) {
   }
   subs_.remove_session(id);
   pending_syncs_.erase(id);
+  end_link_switch(id);  // nothing more arrives on it
+  for (auto it = switches_.begin(); it != switches_.end();)
+    it = it->second.kept == id ? switches_.erase(it) : std::next(it);
   params_.release_locks(it->second.name);
   fail_forwards_via(id, "link to the owner closed before it answered");
   // Writes this session was waiting for are simply dropped (nobody to tell).
@@ -191,7 +194,9 @@ void router_core::mark_link(session_id_t id, std::string router_id) {
 
 void router_core::set_routing(federation::routing_ptr routing) {
   if (!routing) return;
+  auto before = std::move(routing_);
   routing_ = std::move(routing);
+  start_link_switches(before.get());
   // A namespace whose route left a link is no longer vouched for by the syncs
   // that link completed: when the route comes back, its state must be synced again.
   for (auto& entry : sessions_) {
@@ -208,6 +213,12 @@ void router_core::send_frame(session_info& s, const transport::frame_ptr& f,
                              transport::send_class cls, std::string_view key) {
   if (!f || !s.conn) return;
   ++counters_.messages_out[frame_message_type(*f)];
+  if (s.held) {
+    s.held_bytes += f->size();
+    s.held_frames.push_back({f, cls, key});
+    if (s.held_bytes > max_held_switch_bytes) release_held(s);  // past that, order matters less than memory
+    return;
+  }
   s.conn->send(f, cls, key);
 }
 
@@ -267,6 +278,8 @@ void router_core::dispatch(session_info& session, const message& m, codec::qos q
     if (auto pub = std::get_if<msg::publish>(&m.body)) return on_link_publish(*s, *pub);
     if (auto snap = std::get_if<msg::snapshot>(&m.body)) return on_link_snapshot(*s, *snap);
     if (m.is<msg::ack>() || m.is<msg::error>()) return on_link_reply(*s, m);
+    // A clock SYNC with the answer's times is the reply to one we sent: never answered.
+    if (auto sy = std::get_if<msg::sync>(&m.body); sy && sy->t2) return on_link_sync_reply(*s, *sy);
     if (auto fs = std::get_if<msg::federation_sync>(&m.body)) return on_link_federation_sync(*s, *fs);
   }
   std::visit(
@@ -382,7 +395,7 @@ void router_core::fan_out_param(const std::string& address, const param_record& 
   // Replica updates follow the owner's tree: only links that reach the
   // owner through us take them (or asked us for them), never the one it came from.
   for (const auto& link : routing_->links) {
-    if (link.id == origin_link) continue;
+    if (link.id == origin_link || link.standing_down) continue;
     auto* s = find(link.id);
     if (!s || s->stamp == stamp) continue;
     if (!federation::routing_table::replicates(link, address) && !sync_requested(*s, address)) continue;
@@ -395,7 +408,7 @@ void router_core::fan_out_tombstone(const std::string& address, const param_reco
                                     session_id_t origin_link) {
   auto frame = make_frame(tombstone_set(address, rec.revision));
   for (const auto& link : routing_->links) {
-    if (link.id == origin_link) continue;
+    if (link.id == origin_link || link.standing_down) continue;
     auto* s = find(link.id);
     if (s && (federation::routing_table::replicates(link, address) || sync_requested(*s, address)))
       send_frame(*s, frame);

@@ -150,6 +150,8 @@ class router_core {
   bool expire_due(std::uint64_t now_us, std::size_t max_slots = expiry_slice_slots,
                   std::size_t max_removals = expiry_slice_removals);
   void fail_stale_forwards(std::uint64_t now_us);
+  // Releases link switches whose old link never answered (see link_switch).
+  void end_stale_link_switches(std::uint64_t now_us);
   // Purges up to `max_count` tombstones older than the retention; true while
   // more are due (the caller releases its lock between slices).
   bool purge_tombstones(std::uint64_t now_us, std::size_t max_count);
@@ -196,6 +198,11 @@ class router_core {
   std::map<std::string, sync_mark> watermarks() const { return sync_marks_.watermarks(); }
 
  private:
+  struct held_frame {
+    transport::frame_ptr frame;
+    transport::send_class cls;
+    std::string_view key;  // views into `frame`
+  };
   struct session_info {
     session_id_t id = 0;
     std::string name;
@@ -213,6 +220,25 @@ class router_core {
     // a link that completed a sync of one owner's namespace may have just become
     // the route to another's, whose state is still on its way.
     std::vector<std::string> synced_owner_patterns;
+    // Frames held back while this link takes over from one to the same router
+    // that stands down (see link_switch); sent in order once it is released.
+    bool held = false;
+    std::vector<held_frame> held_frames;
+    std::size_t held_bytes = 0;
+  };
+  // A redundant link to a router stands down and the kept one takes over its
+  // traffic. What we sent on the old link may still be on its way, so the new
+  // one holds its frames until the router answered a clock SYNC sent on the
+  // old link after our last frame there: it has applied everything before,
+  // and nothing we send on the new link can overtake it (an older revision
+  // arriving after a newer one would be dropped, and its subscribers would
+  // never see it). Ends at the answer, when either link goes, or at the deadline.
+  static constexpr std::size_t max_held_switch_bytes = 8 << 20;
+  static constexpr std::uint64_t link_switch_timeout_us = 500'000;
+  struct link_switch {
+    session_id_t kept = 0;
+    std::uint64_t token = 0;  // the SYNC's t1
+    std::uint64_t deadline_us = 0;
   };
   struct pending_forward {
     std::string address;
@@ -283,8 +309,9 @@ class router_core {
   bool holds_everything_under(const std::vector<std::string>& patterns) const;
   // Notes the patterns of a SyncComplete on `link` that it leads to the owner of.
   void note_synced_from_owner_side(session_info& link, const std::vector<std::string>& patterns);
-  // True if `link` asked us for a sync covering `address` and is not our
-  // route to its owner: a change we take after answering must reach it, also
+  // True if `link` asked us for a sync covering `address`, is not our route to
+  // its owner and does not lead to its owner's router at all (a second link to
+  // it): a change we take after answering must reach it, also
   // while the routing update that makes it a replica is still on its way
   // (otherwise that change would wait for anti-entropy).
   bool sync_requested(const session_info& link, const std::string& address) const;
@@ -331,6 +358,11 @@ class router_core {
   void forward_write(session_info& writer, const msg::set& m, codec::qos q,
                      const federation::remote_namespace& ns);
   void fail_forwards_via(session_id_t link, const std::string& why);
+  // Link switches (router_core_link_switch.cpp).
+  void start_link_switches(const federation::routing_table* before);
+  void on_link_sync_reply(session_info& link, const msg::sync& reply);
+  void end_link_switch(session_id_t standing_down);
+  void release_held(session_info& s);
   // True for a link to one of our own routers (it speaks route advertisements).
   bool link_is_ours(const session_info& link) const;
 
@@ -359,6 +391,8 @@ class router_core {
   std::vector<paced_job> jobs_;
   std::size_t next_job_ = 0;  // pump_one_sync's turn
   std::unordered_map<session_id_t, pending_sync> pending_syncs_;
+  std::unordered_map<session_id_t, link_switch> switches_;  // by the link standing down
+  std::uint64_t next_switch_token_ = 0;
   std::uint64_t incarnation_ = 0;
   std::uint64_t stamp_ = 0;
   router_counters counters_;

@@ -38,7 +38,13 @@ bool router_core::leads_to_owner(const session_info& link, const std::string& ad
 
 bool router_core::sync_requested(const session_info& link, const std::string& address) const {
   for (const auto& p : link.synced_to)
-    if (pattern_matches(p, address)) return !leads_to_owner(link, address);
+    if (pattern_matches(p, address)) {
+      if (leads_to_owner(link, address)) return false;
+      // Never the owner's own updates back to it, on whichever link to it: it
+      // would take them for write requests and number them again (a loop).
+      auto owner = routing_->owner_of(address);
+      return !(owner.kind == owner_kind::remote && owner.ns->owner == link.link_router);
+    }
   return false;
 }
 

@@ -201,7 +201,10 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
       },
       [=, &st](tick_atom) {
         auto now = router::router_core::clock_now_us();
-        st.locked->run([&](router::router_core& core) { core.fail_stale_forwards(now); });
+        st.locked->run([&](router::router_core& core) {
+          core.fail_stale_forwards(now);
+          core.end_stale_link_switches(now);
+        });
         // Both walk a share of the table: in slices. A sweep the cap cuts
         // short goes on at the next tick.
         run_in_slices(*st.locked, max_expiry_slices_per_tick,

@@ -114,6 +114,8 @@ inline actors::peer_link_actor::behavior_type stub_peer_link(std::shared_ptr<pro
         return true;
       },
       [=](probe_check_atom) {},
+      [=](stand_down_atom, bool on) { p->add(std::string(on ? "stand-down:" : "stand-up:") + tag); },
+      [=](stand_down_over_atom, std::uint64_t) {},
   };
 }
 

@@ -63,6 +63,7 @@ struct peer_log {
   std::vector<actors::link_ready> ready;
   std::vector<actors::link_closed> closed;
   std::size_t sync_done = 0;
+  std::vector<bool> stand_downs;  // stand_down(on) messages, in order
   bool answer_declarations = true;  // false: upstream_declared and declare_request go unanswered
   actors::declare_reply declare_answer;  // what a declare_request is answered (default: accepted)
 
@@ -82,6 +83,7 @@ inline caf::behavior recording_peer(caf::event_based_actor* self, std::shared_pt
       [=](sync_done&) { ++log->sync_done; },
       [=](link_closed& c) { log->closed.push_back(c); },
       [=](link_ready& r) { log->ready.push_back(r); },
+      [=](stand_down_atom, bool on) { log->stand_downs.push_back(on); },
       [=](upstream_declared& u) -> caf::result<bool> {
         log->declared.push_back(u);
         if (log->answer_declarations) return true;

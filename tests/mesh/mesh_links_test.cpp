@@ -3,6 +3,9 @@
 // dead router while writes to that router's namespace get 501.
 #include "tests/mesh/mesh_cluster.hpp"
 
+#include <cstdio>
+#include <map>
+
 namespace clasp::meshtest {
 namespace {
 
@@ -36,6 +39,108 @@ TEST(mesh_links, full_mesh_keeps_one_link_per_pair_chosen_alike) {
           << cluster.spec(j).id << " opened: " << ij.dump();
     }
   }
+}
+
+// Two routers that list each other first meet on the link the larger id
+// opened (the smaller one's first attempt failed: its peer was not up), then
+// on the one the smaller id opened, which both keep. Streams of QoS-fire SETs
+// crossing both ways during the switch must reach the subscribers whole:
+// every value once (a few keys, so a resync could not make up for a loss).
+namespace {
+struct update_stream {
+  std::string site;                     // owner: writes /<site>/k<n>
+  std::unique_ptr<test::wire_client> writer;  // at the owner
+  std::unique_ptr<test::wire_client> reader;  // subscribed at the other router
+  int sent = 0;
+  std::map<std::int64_t, int> seen;  // value -> deliveries
+
+  void write_burst(int n, int keys) {
+    for (int i = 0; i < n; ++i, ++sent)
+      ASSERT_TRUE(writer->send(fedtest::make_set("/" + site + "/k" + std::to_string(sent % keys), sent),
+                               codec::qos::fire));
+  }
+  void take(const std::vector<message>& msgs) {
+    for (const auto& m : msgs)
+      if (m.is<msg::set>())
+        if (const auto* v = std::get_if<std::int64_t>(&m.as<msg::set>().val.data)) ++seen[*v];
+  }
+  // Every value from the first one the reader saw on arrived exactly once.
+  void expect_whole() {
+    ASSERT_FALSE(seen.empty()) << site;
+    int missing = 0, duplicated = 0;
+    for (std::int64_t v = seen.begin()->first; v < sent; ++v) {
+      auto it = seen.find(v);
+      if (it == seen.end())
+        ++missing;
+      else if (it->second > 1)
+        ++duplicated;
+    }
+    std::printf("redundant-link switch, /%s/**: sent=%d counted_from=%lld missing=%d duplicated=%d\n",
+                site.c_str(), sent, static_cast<long long>(seen.begin()->first), missing, duplicated);
+    EXPECT_EQ(missing, 0) << site;
+    EXPECT_EQ(duplicated, 0) << site;
+  }
+};
+}  // namespace
+
+TEST(mesh_links, switching_to_the_kept_link_loses_no_update) {
+  const auto p0 = pick_free_port(), p1 = pick_free_port();
+  auto args = [](std::uint16_t port, std::uint16_t peer, const std::string& id, const char* delay_ms) {
+    return router_process::server_args(
+        {"--port", std::to_string(port), "--no-persistence", "--federation-mode", "mesh", "--federation-id", id,
+         "--federation-namespaces", "/" + id + "/**", "--federation-peers",
+         "ws://127.0.0.1:" + std::to_string(peer), "--federation-reconnect-delay-ms", delay_ms});
+  };
+  // site-0 starts alone (its link fails and retries in ~3 s); site-1's link
+  // to it comes up at once and carries the streams until site-0's declares.
+  router_process r0(args(p0, p1, "site-0", "3000"));
+  router_process r1(args(p1, p0, "site-1", "200"));
+  std::string last;
+  ASSERT_TRUE(fedtest::wait_peers(
+      p1, [](const json& p) { return fedtest::peer_active(p, "site-0"); }, millis(10000), &last))
+      << last;
+  update_stream streams[2];
+  streams[0].site = "site-0";
+  streams[0].writer = fedtest::client_at(p0, "writer-0");
+  streams[0].reader = fedtest::client_at(p1, "reader-of-0");
+  streams[1].site = "site-1";
+  streams[1].writer = fedtest::client_at(p1, "writer-1");
+  streams[1].reader = fedtest::client_at(p0, "reader-of-1");
+  for (auto& st : streams) ASSERT_TRUE(fedtest::subscribe_live(*st.reader, 1, "/" + st.site + "/**"));
+
+  constexpr int keys = 4;
+  auto kept_link_active = [&] {
+    auto row = fedtest::peer_entry(fedtest::peers_of(p1), "site-0");
+    return row.is_object() && row.value("state", std::string{}) == "Active" && !row.value("outbound", true);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + millis(20000);
+  std::optional<std::chrono::steady_clock::time_point> switched;
+  auto next_check = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (auto& st : streams) {
+      st.write_burst(50, keys);
+      st.take(st.reader->collect(millis(1)));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_check) {
+      next_check = now + millis(100);
+      if (!switched && kept_link_active()) switched = now;
+      // Past the grace period: the redundant link is closed by now.
+      if (switched && now - *switched > millis(2500)) break;
+    }
+  }
+  ASSERT_TRUE(switched) << "site-1 never switched to the link site-0 opened: " << fedtest::peers_of(p1).dump();
+  for (auto& st : streams) {
+    const auto last_key = "/" + st.site + "/k" + std::to_string((st.sent - 1) % keys);
+    // wait_value reads the reader's inbox itself: count what it passes over first.
+    st.take(st.reader->collect(millis(200)));
+    ASSERT_TRUE(fedtest::wait_value(*st.reader, last_key, st.sent - 1, fedtest::converge_timeout)) << last_key;
+    st.expect_whole();
+  }
+  auto rows = fedtest::peers_of(p1);
+  int to_site0 = 0;
+  for (const auto& row : rows) to_site0 += row.value("router_id", std::string{}) == "site-0";
+  EXPECT_EQ(to_site0, 1) << "one link listed once the redundant one closed: " << rows.dump();
 }
 
 TEST(mesh_links, ring_routes_around_a_dead_router) {

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/errors.hpp"
 #include "actors/federation/federation_manager_actor.hpp"
 #include "tests/actors/recording_actors.hpp"
@@ -18,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using strings = std::vector<std::string>;
 using federation::owner_kind;
+using federation::peer_state;
 
 class FederationManager : public clasp::testing::virtual_time {
  protected:
@@ -54,6 +57,20 @@ class FederationManager : public clasp::testing::virtual_time {
                  std::uint64_t claim_us) {
     tell(manager_, route_advert_in{link, {std::move(owner), std::move(namespaces), std::move(path), claim_us}});
     run();
+  }
+  // Our outbound link on `link` reached one of our routers, which declared `own`.
+  void upstream(session_id_t link, std::string router, strings own, std::uint64_t claim_us) {
+    auto& log = sessions_[link];
+    log = std::make_shared<clasp::testing::peer_log>();
+    auto actor = keep(clasp::testing::spawn_recording_peer<peer_link_actor>(sys(), log));
+    EXPECT_TRUE(ask<bool>(manager_, upstream_declared{link, std::move(router), std::move(own), true,
+                                                       federation::neighbour_hello{true, claim_us}, actor}));
+    run();
+  }
+  // The link as the store's routing has it now.
+  const federation::link_view* view(session_id_t link) const {
+    auto table = store_->routing();
+    return table ? table->link(link) : nullptr;
   }
   void close(session_id_t link) {
     tell(manager_, link_closed{link});
@@ -269,6 +286,82 @@ TEST_F(FederationManager, KilledTrackerIsRestartedAndEveryLinkResyncsInFull) {
   EXPECT_TRUE(again);
   EXPECT_NE(again, tracker);
   EXPECT_EQ(owner("/site-a/x"), (owner_via{"site-a", 1})) << "routing is untouched";
+}
+
+// Two of our routers that list each other end up with a link each way; the
+// one opened by the smaller id stays. Here we are "b": our own link to "a"
+// stands down the moment a's link to us declares, and nothing it carried
+// lapses meanwhile (routes and the replicas a takes from us move over before
+// a has advertised anything on the kept link).
+TEST_F(FederationManager, OurRedundantLinkStandsDownAndItsRoutesMoveToTheKeptLink) {
+  start("b", {"/b/**"}, 20);
+  upstream(2, "a", {"/a/**"}, 10);
+  advertise(2, "c", {"/c/**"}, {"a", "c"}, 30);
+  advertise(2, "b", {"/b/**"}, {"a", "b"}, 20);  // a reaches us through this link
+  ASSERT_EQ(owner("/c/x"), (owner_via{"c", 2}));
+  ASSERT_TRUE(view(2));
+  ASSERT_TRUE(federation::routing_table::replicates(*view(2), "/b/x"));
+  auto active_row = [](std::string key, session_id_t link, bool outbound) {
+    peer_status p;
+    p.key = std::move(key);
+    p.router_id = "a";
+    p.state = peer_state::active;
+    p.link = link;
+    p.outbound = outbound;
+    return p;
+  };
+  tell(manager_, active_row("ws://a", 2, true));
+  tell(manager_, active_row("in:1", 1, false));
+
+  ASSERT_EQ(declare(1, "a", {"/a/**"}, 10, /*route_capable=*/true).error, 0);
+  EXPECT_EQ(sessions_[2]->stand_downs, std::vector<bool>{true}) << "ours is told to stand down";
+  EXPECT_TRUE(sessions_[1]->stand_downs.empty());
+  EXPECT_EQ(owner("/a/x"), (owner_via{"a", 1}));
+  EXPECT_EQ(owner("/c/x"), (owner_via{"c", 1})) << "what a advertised on the old link holds for the kept one";
+  ASSERT_TRUE(view(1));
+  EXPECT_TRUE(federation::routing_table::replicates(*view(1), "/b/x"))
+      << "our updates go to a on the kept link before a advertised there";
+  ASSERT_TRUE(view(2)) << "still open: what is in flight on it is accepted";
+  EXPECT_FALSE(federation::routing_table::interested(*view(2), "/b/x"));
+  EXPECT_FALSE(federation::routing_table::interested(*view(2), "/a/x"));
+  auto peers = nlohmann::json::parse(ask<std::string>(manager_, peers_atom_v));
+  ASSERT_EQ(peers.size(), 1u) << "one link to a is listed: " << peers.dump();
+  EXPECT_EQ(peers[0]["outbound"], false);
+  EXPECT_EQ(ask<std::vector<std::string>>(manager_, active_atom_v), strings{"a"});
+
+  advertise(1, "c", {"/c/**"}, {"a", "c"}, 30);  // a's own advertisements on the kept link
+  advertise(1, "b", {"/b/**"}, {"a", "b"}, 20);
+  close(2);  // our link closes after its grace period
+  EXPECT_EQ(owner("/c/x"), (owner_via{"c", 1}));
+  EXPECT_TRUE(federation::routing_table::replicates(*view(1), "/b/x"));
+  EXPECT_EQ(sessions_[2]->stand_downs.size(), 1u);
+}
+
+TEST_F(FederationManager, AStandingDownLinkTakesOverWhenTheKeptLinkClosesFirst) {
+  start("b", {"/b/**"}, 20);
+  upstream(2, "a", {"/a/**"}, 10);
+  ASSERT_EQ(declare(1, "a", {"/a/**"}, 10, /*route_capable=*/true).error, 0);
+  ASSERT_EQ(owner("/a/x"), (owner_via{"a", 1}));
+  close(1);
+  EXPECT_EQ(sessions_[2]->stand_downs, (std::vector<bool>{true, false})) << "revoked";
+  EXPECT_EQ(owner("/a/x"), (owner_via{"a", 2}));
+}
+
+// Here we are "a", the smaller id: our link to "b" is the one kept, so the
+// link b opened to us stands down at our end too, but b closes it.
+TEST_F(FederationManager, TheirRedundantLinkStandsDownHereAndTheyCloseIt) {
+  start("a", {"/a/**"}, 10);
+  ASSERT_EQ(declare(1, "b", {"/b/**"}, 20, /*route_capable=*/true).error, 0);
+  advertise(1, "a", {"/a/**"}, {"b", "a"}, 10);
+  ASSERT_TRUE(federation::routing_table::replicates(*view(1), "/a/x"));
+  upstream(2, "b", {"/b/**"}, 20);
+  EXPECT_TRUE(sessions_[1]->stand_downs.empty()) << "b closes the link it opened";
+  EXPECT_EQ(owner("/b/x"), (owner_via{"b", 2}));
+  EXPECT_TRUE(federation::routing_table::replicates(*view(2), "/a/x"))
+      << "b hears our updates on the kept link at once";
+  EXPECT_FALSE(federation::routing_table::interested(*view(1), "/a/x"));
+  close(1);
+  EXPECT_EQ(owner("/b/x"), (owner_via{"b", 2}));
 }
 
 }  // namespace

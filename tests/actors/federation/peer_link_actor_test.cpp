@@ -241,5 +241,36 @@ TEST_F(PeerLink, RouteAdvertisementsFromTheRegistryGoOutOnTheLink) {
   EXPECT_EQ(sent.back().origin.value_or(""), "leaf-b");
 }
 
+// A redundant link keeps reading for a grace period (what the peer sent
+// before it stopped routing over it still arrives), then closes cleanly and
+// ends as redundant, so its supervisor stands by instead of reconnecting.
+TEST_F(PeerLink, StandingDownClosesCleanlyAfterTheGracePeriodAndEndsAsRedundant) {
+  handshake();
+  tell(link_, stand_down_atom_v, true);
+  run();
+  advance(900ms);
+  EXPECT_FALSE(conn_->closed()) << "still open during the grace period";
+  advance(200ms);
+  ASSERT_TRUE(conn_->closed());
+  EXPECT_EQ(conn_->close_code(), 1000) << "a normal close: queued frames go out first";
+  EXPECT_FALSE(exit_->down) << "until the close completes";
+  conn_->close_from_peer("peer closed (1000)");
+  run();
+  ASSERT_TRUE(exit_->down);
+  EXPECT_TRUE(is_error(exit_->reason, ec::redundant_link)) << sys().render(exit_->reason);
+}
+
+TEST_F(PeerLink, ARevokedStandDownKeepsTheLinkOpen) {
+  handshake();
+  tell(link_, stand_down_atom_v, true);
+  run();
+  advance(500ms);
+  tell(link_, stand_down_atom_v, false);
+  run();
+  advance(3s);
+  EXPECT_FALSE(conn_->closed());
+  EXPECT_FALSE(exit_->down);
+}
+
 }  // namespace
 }  // namespace clasp::actors
