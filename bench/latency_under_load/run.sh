@@ -14,7 +14,8 @@
 # probe's own client side. Target: p99 < 2 ms.
 #
 # Env: PARAMS (1000000), DURATION (10), RATE (1000), CLASP, SCENARIO_CLIENT,
-#      SERVER_CPU (0), CLIENT_CPU (1), KEEP_WORK=1.
+#      SERVER_CPU (0), CLIENT_CPU (1), KEEP_WORK=1, HUB_ARGS (extra hub options, e.g.
+#      "--io-threads 2" for an A/B run).
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=bench/common.sh
@@ -73,7 +74,7 @@ probe() {  # probe LABEL: runs in the background, JSON into $WORK/probe-LABEL.js
   PROBE=$!
 }
 
-start_router hub --features federation --federation-id hub || exit 1
+start_router hub --features federation --federation-id hub ${HUB_ARGS:-} || exit 1
 start_router a --federation-mode leaf --federation-hub "ws://127.0.0.1:${PORT[hub]}" \
   --federation-namespaces "/site-a/**" --federation-id site-a || exit 1
 echo "filling leaf A with $PARAMS params ..."
