@@ -297,6 +297,10 @@ class router_core {
     int outstanding = 0;
     change_seq_t mark = 0;                      // our seq when the first of them went out
     std::unordered_set<std::string> confirmed;  // answered entries we already held (not re-applied)
+    // One of them asks for everything: only a full answer may be complete and
+    // drop what it lacks, so only then are `confirmed` entries worth noting
+    // (an anti-entropy answer can hold a million we already have).
+    bool full = false;
   };
   void note_confirmed(session_id_t link, const std::string& address);
   // Removes (as tombstones) replica entries under `patterns` owned behind

@@ -78,7 +78,7 @@ void router_core::note_synced_from_owner_side(session_info& link,
 void router_core::note_confirmed(session_id_t link, const std::string& address) {
   if (pending_syncs_.empty()) return;
   auto it = pending_syncs_.find(link);
-  if (it != pending_syncs_.end()) it->second.confirmed.insert(address);
+  if (it != pending_syncs_.end() && it->second.full) it->second.confirmed.insert(address);
 }
 
 revision_t router_core::apply_replica_set(session_info& link, msg::set& m, std::uint64_t now,
@@ -280,9 +280,17 @@ void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
         continue;
       }
     }
+    const bool from_owner = owner.kind == owner_kind::remote;
+    if (const param_record* held = params_.find(p.address);
+        held && p.revision <= held->revision && !(from_owner && held->written_unowned)) {
+      // What we hold already (most of an anti-entropy answer): no copy made.
+      ++counters_.remote_stale;
+      note_confirmed(link.id, p.address);
+      continue;
+    }
     param_entry entry = p;
     if (!entry.writer) entry.writer = link.link_router;
-    if (params_.apply_remote(entry, false, now, owner.kind == owner_kind::remote)) {
+    if (params_.apply_remote(entry, false, now, from_owner)) {
       ++counters_.remote_applied;
       fan_out_param(p.address, *params_.find(p.address), link.id);
     } else {
@@ -372,6 +380,7 @@ void router_core::request_sync(session_id_t link_id, const std::vector<std::stri
   req.origin = config_.router_id;
   auto& pending = pending_syncs_[link_id];
   if (pending.outstanding++ == 0) pending.mark = params_.current_seq();
+  if (req.since_revision.value_or(0) == 0) pending.full = true;
   send_frame(*link, make_frame(req, codec::qos::confirm));
 }
 
