@@ -126,7 +126,8 @@ void persist_changes(store_self self, bool flush) {
       persist_batch batch{std::move(params), std::move(watermarks), std::move(erased),
                           store.tombstone_horizon(), store.revision_floor()};
       ++st.batches_in_flight;
-      self->request(st.persistence, caf::infinite, std::move(batch))
+      // High priority: ahead of the persistence actor's own steps applying its log.
+      self->request<caf::message_priority::high>(st.persistence, caf::infinite, std::move(batch))
           .then([self](bool) { on_batch_answered(self); },
                 // Persistence gone (shutdown): nothing left to wait for.
                 [self](const caf::error&) { on_batch_answered(self); });
