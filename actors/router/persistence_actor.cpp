@@ -176,8 +176,12 @@ persistence_actor::behavior_type persistence_behavior(persistence_self self,
         commit(self);
       },
       [=](shutdown_atom) -> bool {
-        // Leaves a database that holds everything, without the log.
-        while (self->state.db->log_backlog_bytes() > 0 && apply_step(self)) {
+        // Leaves a database that holds everything, if that fits well inside
+        // the node's 10 s wait for this answer; what is left stays in the
+        // log (synced below) and is applied at the next start.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (self->state.db->log_backlog_bytes() > 0 && std::chrono::steady_clock::now() < give_up &&
+               apply_step(self)) {
         }
         commit(self);
         std::string error;

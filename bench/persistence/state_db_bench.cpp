@@ -1,8 +1,9 @@
-// Commit throughput of the state database (rows/s), the way the persistence
-// actor drives it: batches of params staged, then committed in one transaction.
-// Measures new params (a fill) and overwrites of params already stored, each
-// timed over the commits alone, with the WAL checkpointed once a second like
-// the router does. Not part of ctest: run it by hand (bench/README.md).
+// Commit throughput of the state database (rows/s): batches of params staged,
+// then committed in one transaction, for new params (a fill) and overwrites of
+// params already stored, each timed over the commits alone, with the WAL
+// checkpointed once a second like the router does; then the persistence
+// actor's path: batches appended to the change log (timed alone), then the
+// log applied to the database. Not part of ctest: run it by hand (bench/README.md).
 //
 //   state_db_bench [--params N] [--batch B] [--dir DIR]
 #include <unistd.h>
@@ -85,6 +86,39 @@ pass_result write_all(clasp::router::state_db& db, const options& o, int round,
   return r;
 }
 
+// The persistence actor's fast path: params [0, n) appended to the change
+// log in batches (what an ACK waits for), then applied to the database.
+pass_result log_then_apply(clasp::router::state_db& db, const options& o, std::uint64_t& seq,
+                           double& apply_seconds) {
+  pass_result r;
+  clasp::router::writer_name writer("a1b2c3d4-1");
+  std::vector<std::pair<std::string, clasp::router::param_record>> batch;
+  for (std::size_t first = 0; first < o.params; first += o.batch) {
+    const std::size_t last = std::min(o.params, first + o.batch);
+    const auto t0 = clock_type::now();
+    batch.clear();
+    for (std::size_t i = first; i < last; ++i)
+      batch.emplace_back("/site-b/p/" + std::to_string(i), record_for(i, ++seq, i * 0.25, writer));
+    const auto t1 = clock_type::now();
+    std::string error;
+    if (!db.log_batch(batch, {}, {}, 0, 0, &error)) {
+      std::fprintf(stderr, "log append failed: %s\n", error.c_str());
+      std::exit(1);
+    }
+    r.stage_seconds += std::chrono::duration<double>(t1 - t0).count();
+    r.commit_seconds += std::chrono::duration<double>(clock_type::now() - t1).count();
+  }
+  const auto t0 = clock_type::now();
+  std::string error;
+  while (db.log_backlog_bytes() > 0)
+    if (!db.apply_logged(o.batch, &error)) {
+      std::fprintf(stderr, "apply failed: %s\n", error.c_str());
+      std::exit(1);
+    }
+  apply_seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  return r;
+}
+
 void report(const char* what, const options& o, const pass_result& r) {
   const double total = r.stage_seconds + r.commit_seconds + r.checkpoint_seconds;
   std::printf(
@@ -114,6 +148,10 @@ int main(int argc, char** argv) {
   std::uint64_t seq = 0;
   report("new_params", o, write_all(*db, o, 0, seq));
   report("overwrites", o, write_all(*db, o, 1, seq));
+  double apply_seconds = 0;
+  const pass_result logged = log_then_apply(*db, o, seq, apply_seconds);
+  std::printf("RESULT log_append params=%zu batch=%zu append_rows_per_s=%.0f then_applied_rows_per_s=%.0f\n",
+              o.params, o.batch, o.params / logged.commit_seconds, o.params / apply_seconds);
   db.reset();
   std::printf("RESULT db_bytes=%ju\n", static_cast<std::uintmax_t>(std::filesystem::file_size(path)));
   if (o.dir.empty()) std::filesystem::remove_all(dir);
