@@ -280,6 +280,8 @@ change_log::read_result change_log::read(position& at, std::string& payload) {
         fnv1a(payload) != get_le(frame + 4, 8))
       return read_result::damaged;
     at.offset += frame_bytes + len;
+    // A segment read to its end is done with: the position names the next one.
+    if (at.offset == size && at.segment < current_) at = {at.segment + 1, header_bytes};
     return read_result::record;
   }
 }
@@ -316,12 +318,18 @@ change_log::position change_log::start() const {
 }
 
 std::uint64_t change_log::bytes_after(position at) const {
+  const position first = start();
+  if (at.segment < first.segment) at = first;
   std::uint64_t total = 0;
-  for (const auto& [number, size] : segments_)
-    if (number >= at.segment) total += size;
-  total += current_size_;
-  const std::uint64_t skipped = std::min<std::uint64_t>(at.offset, size_of(at.segment));
-  return total > skipped ? total - skipped : 0;
+  auto add = [&](std::uint64_t number, std::uint64_t size) {
+    if (number < at.segment) return;
+    const std::uint64_t from = number == at.segment ? std::max<std::uint64_t>(at.offset, header_bytes)
+                                                     : header_bytes;
+    if (size > from) total += size - from;
+  };
+  for (const auto& [number, size] : segments_) add(number, size);
+  add(current_, current_size_);
+  return total;
 }
 
 }  // namespace clasp::router

@@ -53,6 +53,7 @@ class change_log {
 
   position start() const;  // first record of the oldest segment kept
   position end() const { return {current_, current_size_}; }
+  bool current_has_records() const { return current_size_ > header_bytes; }
   // Bytes from `at` to the end (what the database has not applied yet).
   std::uint64_t bytes_after(position at) const;
   const std::string& describe() const { return base_; }

@@ -669,8 +669,14 @@ bool state_db::sync_to_disk(std::string* error) {
     if (error) *error = describe_error("cannot checkpoint");
     return false;
   }
-  // The database's copy of these segments is on disk now.
-  if (log_) log_->drop_before(log_applied_.segment);
+  // The database's copy of these segments is on disk now; all of the log, if
+  // nothing is left to apply: then a fresh segment instead of a spent one.
+  if (log_) {
+    log_->drop_before(log_applied_.segment);
+    if (log_backlog_bytes() == 0 && log_->current_has_records() &&
+        !log_->restart_at(log_->end().segment + 1, error))
+      return false;
+  }
   return true;
 }
 

@@ -159,11 +159,24 @@ TEST(StateDbLog, AppliedSegmentsAreRemovedAfterASyncToDisk) {
       batch.emplace_back("/big/" + std::to_string(seq % 20000), make_record(value(big), seq + 1));
     ASSERT_TRUE(db->log_batch(batch, {}, {}, 0, 0, &error)) << error;
   }
-  while (db->log_backlog_bytes() > 0) ASSERT_TRUE(db->apply_logged(5000, &error)) << error;
+  // Applied into segment 2 (but not all of it): segment 1 goes at the sync.
+  const auto second = std::filesystem::file_size(segment(path, 2));
+  while (db->log_backlog_bytes() > second - change_log::header_bytes)
+    ASSERT_TRUE(db->apply_logged(1000, &error)) << error;
+  ASSERT_GT(db->log_backlog_bytes(), 0u);
   ASSERT_TRUE(std::filesystem::exists(segment(path, 1)));
   ASSERT_TRUE(db->sync_to_disk(&error)) << error;
   EXPECT_FALSE(std::filesystem::exists(segment(path, 1))) << "applied and on disk: removed";
-  EXPECT_TRUE(std::filesystem::exists(segment(path, 2))) << "the segment being written stays";
+  EXPECT_TRUE(std::filesystem::exists(segment(path, 2))) << "not applied in full: kept";
+  // All applied: the spent segment gives way to an empty one.
+  while (db->log_backlog_bytes() > 0) ASSERT_TRUE(db->apply_logged(5000, &error)) << error;
+  ASSERT_TRUE(db->sync_to_disk(&error)) << error;
+  EXPECT_FALSE(std::filesystem::exists(segment(path, 2)));
+  EXPECT_EQ(std::filesystem::file_size(segment(path, 3)), change_log::header_bytes);
+  db.reset();
+  auto reopened = state_db::open(path, error);
+  ASSERT_NE(reopened, nullptr) << error;
+  EXPECT_EQ(reopened->load().params.size(), std::min<std::uint64_t>(seq, 20000));
 }
 
 }  // namespace
