@@ -74,6 +74,10 @@ void session_bridge::on_frames(transport::frame_batch batch) {
       held_.push_back(std::move(batch));
       return;
     case route::direct:
+      if (writes_held_) {
+        held_.push_back(std::move(batch));  // read before the pause took hold: in order
+        return;
+      }
       apply_direct(batch);
       return;
   }
@@ -87,8 +91,31 @@ void session_bridge::apply_direct(transport::frame_batch& batch) {
         end = i;
         break;
       }
-  if (end > 0) store_->apply(session_id_, batch, 0, end);
+  const std::size_t applied = end > 0 ? store_->apply(session_id_, batch, 0, end, weak_from_this()) : 0;
+  if (applied < end) {
+    // Held back for the disk: the rest of this read goes first when resumed,
+    // and TCP holds the client back meanwhile (never dropped, never refused).
+    writes_held_ = true;
+    held_.push_front(tail_of(batch, applied));
+    held_bytes_ += held_.front().bytes.size();
+    if (auto conn = conn_.lock()) conn->pause_reading();
+    return;
+  }
   if (end < batch.size()) hand_to_owner(tail_of(batch, end));
+}
+
+void session_bridge::resume_writes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!writes_held_ || closed_ || route_ != route::direct) return;
+  writes_held_ = false;
+  while (!held_.empty() && route_ == route::direct && !writes_held_) {
+    auto batch = std::move(held_.front());
+    held_.pop_front();
+    held_bytes_ -= std::min(held_bytes_, batch.bytes.size());
+    apply_direct(batch);
+  }
+  if (!writes_held_)
+    if (auto conn = conn_.lock()) conn->resume_reading();
 }
 
 void session_bridge::go_direct(std::shared_ptr<locked_store> store, std::uint64_t session_id,
@@ -99,7 +126,7 @@ void session_bridge::go_direct(std::shared_ptr<locked_store> store, std::uint64_
   session_id_ = session_id;
   divert_declarations_ = divert_declarations;
   route_ = route::direct;
-  while (!held_.empty() && route_ == route::direct) {
+  while (!held_.empty() && route_ == route::direct && !writes_held_) {
     auto batch = std::move(held_.front());
     held_.pop_front();
     held_bytes_ -= std::min(held_bytes_, batch.bytes.size());

@@ -21,10 +21,14 @@ namespace clasp::actors {
 
 class locked_store;
 
-class session_bridge final : public transport::connection_handler {
+class session_bridge final : public transport::connection_handler,
+                             public std::enable_shared_from_this<session_bridge> {
  public:
   // Set once, before the connection starts reading.
   void set_session(frame_sink_actor session) { session_ = std::move(session); }
+  // The connection whose reads are paused while the store holds this
+  // session's writes back (persistence backlog full). Set before reading starts.
+  void set_connection(std::weak_ptr<transport::connection> conn) { conn_ = std::move(conn); }
   // A new owner takes over in the middle of a read (a session handing a
   // federation peer to its link actor): later reads and the close go to it.
   // Called by the new owner before it asks for the next read; if the
@@ -42,6 +46,9 @@ class session_bridge final : public transport::connection_handler {
                  bool divert_declarations = false);
   // The owner finished the read it was given and wants the next one itself.
   void next_to_owner();
+  // Called by the store (not holding its lock) once the persistence backlog
+  // has room again: the held writes go on, then the socket is read again.
+  void resume_writes();
 
   // When the socket last delivered anything (steady clock, microseconds).
   std::uint64_t last_read_us() const { return last_read_us_.load(std::memory_order_relaxed); }
@@ -60,6 +67,10 @@ class session_bridge final : public transport::connection_handler {
   std::deque<transport::frame_batch> held_;
   std::size_t held_bytes_ = 0;
   bool overflowed_ = false;  // held reads passed the limit: the session is being closed
+  // The store refused a write (persistence backlog full): the rest of that
+  // read waits at the front of held_, and the socket is not read meanwhile.
+  bool writes_held_ = false;
+  std::weak_ptr<transport::connection> conn_;
   bool closed_ = false;
   std::string close_reason_;
   std::atomic<std::uint64_t> last_read_us_{0};

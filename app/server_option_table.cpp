@@ -194,14 +194,15 @@ std::vector<option_spec> build_table() {
       "data-dir", storage, "DIR",
       "directory for this router's files (created if missing); turns persistence on with "
       "DIR/state.db unless --state-db is given. An ACKed write survives SIGKILL of the router "
-      "250 ms after its ACK and power loss 1.25 s after it (defaults; docs/architecture.md); a "
-      "corrupt database stops the start and is never replaced",
+      "250 ms after its ACK and power loss 1.25 s after it, also under bursts and load: clients' "
+      "writes wait while the disk is behind (defaults; docs/architecture.md); a corrupt "
+      "database or change log stops the start and is never replaced",
       [](const o& x) { return json(x.data_dir); },
       [](o& x, const json& v) { x.data_dir = v.get<std::string>(); }));
   t.push_back(number(
       "persist-interval-ms", storage,
-      "commit changes every N ms (at least 1): longer batches cost less CPU; the SIGKILL "
-      "window above is 5 x N",
+      "hand changes to persistence every N ms (at least 1): longer batches cost less CPU; "
+      "the SIGKILL window above is N + 200 ms",
       [](const o& x) { return json(x.persist_interval_ms); },
       [](o& x, const json& v) { x.persist_interval_ms = std::max(1u, u32(v)); }));
   t.push_back(flag(

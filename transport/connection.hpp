@@ -79,6 +79,13 @@ class connection {
   // Closes at once, dropping queued frames.
   virtual void abort() = 0;
 
+  // Flow control of reads: after pause_reading() the connection finishes the
+  // read it is handling and reads nothing more (TCP then holds the peer back)
+  // until resume_reading(). Writes, pings already read and closes go on. The
+  // default does nothing (connections that are never paused).
+  virtual void pause_reading() {}
+  virtual void resume_reading() {}
+
   virtual void set_limits(const outbound_limits& limits) = 0;
   virtual connection_stats stats() const = 0;
   virtual std::string remote_endpoint() const = 0;

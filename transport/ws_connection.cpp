@@ -133,6 +133,14 @@ class ws_connection final : public connection,
     asio::post(strand_, [self = this->shared_from_this()] { self->finish("aborted"); });
   }
 
+  void pause_reading() override { reads_paused_.store(true, std::memory_order_release); }
+
+  void resume_reading() override {
+    reads_paused_.store(false, std::memory_order_release);
+    if (runtime_gone_) return;
+    asio::post(strand_, [self = this->shared_from_this()] { self->unpark_reading(); });
+  }
+
   void set_limits(const outbound_limits& limits) override {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.set_limits(limits);
@@ -189,7 +197,23 @@ class ws_connection final : public connection,
       stream_->non_blocking(true, ec);  // on_readable reads without blocking
     }
     if (reader_.buffered() > 0) process_input();
-    if (state_ != state::closed && !peer_closed_) do_read();
+    if (state_ != state::closed && !peer_closed_) read_on();
+  }
+
+  // The next read, unless the handler paused reading: then the read waits
+  // (parked) for resume_reading().
+  void read_on() {
+    if (reads_paused_.load(std::memory_order_acquire)) {
+      read_parked_ = true;
+      return;
+    }
+    do_read();
+  }
+
+  void unpark_reading() {
+    if (!read_parked_ || reads_paused_.load(std::memory_order_acquire)) return;
+    read_parked_ = false;
+    if (state_ != state::closed && !peer_closed_ && !protocol_failed_) do_read();
   }
 
   void do_read() {
@@ -238,7 +262,7 @@ class ws_connection final : public connection,
     traffic_counters::add(runtime_.traffic.bytes_received, n);
     reader_.commit(n);
     process_input();
-    if (state_ != state::closed && !peer_closed_ && !protocol_failed_) do_read();
+    if (state_ != state::closed && !peer_closed_ && !protocol_failed_) read_on();
   }
 
   void process_input() {
@@ -473,6 +497,9 @@ class ws_connection final : public connection,
   std::string close_payload_;
   std::string close_reason_;
   std::uint64_t mask_state_ = 0;
+  bool read_parked_ = false;  // no read pending: reads were paused after the last one
+
+  std::atomic<bool> reads_paused_{false};  // set by any thread (pause_reading)
 
   // Guarded by mutex_: touched by send() from any thread.
   mutable std::mutex mutex_;

@@ -44,18 +44,34 @@ void locked_store::yield_to_waiters() {
     std::this_thread::yield();
 }
 
-void locked_store::apply(std::uint64_t session, const transport::frame_batch& batch, std::size_t from,
-                         std::size_t to) {
+namespace {
+// The messages that change params: what the persistence backlog is made of.
+bool is_write(const message& m) { return m.is<msg::set>() || m.is<msg::bundle>(); }
+}  // namespace
+
+std::size_t locked_store::apply(std::uint64_t session, const transport::frame_batch& batch,
+                                std::size_t from, std::size_t to,
+                                const std::weak_ptr<session_bridge>& waiter) {
   codec::decoded_frame f;  // reused: its buffers outlive each frame
   codec::decode_error err;
   io_waiting_.fetch_add(1, std::memory_order_acq_rel);
   std::lock_guard<std::mutex> lock(mutex_);
   io_waiting_.fetch_sub(1, std::memory_order_acq_rel);
   io_entered_.fetch_add(1, std::memory_order_acq_rel);
-  if (!core_) return;
+  if (!core_) return to;
   core_->pin_clock(router::router_core::clock_now_us());
-  for (std::size_t i = from; i < to; ++i) {
+  std::size_t i = from;
+  for (; i < to; ++i) {
     if (codec::decode_frame(batch.frame(i), f, err)) {
+      // Checked before the write is applied (and ACKed): a client's ACK never
+      // runs further ahead of the disk than the backlog limit. Links are not
+      // held back: their writes were ACKed by their owner, not here.
+      if (is_write(f.msg) && !admission_.admits_write(core_->changed_param_count()) &&
+          core_->is_client(session) && !waiter.expired()) {
+        admission_.count_refusal();
+        admission_.park(waiter);
+        break;
+      }
       core_->handle(session, std::move(f.msg), f.header.quality);
     } else {
       msg::error e;
@@ -66,6 +82,7 @@ void locked_store::apply(std::uint64_t session, const transport::frame_batch& ba
   }
   core_->pin_clock(0);
   if (claim_pump()) caf::delayed_anon_send(owner_, pump_interval, pump_atom_v);
+  return i;
 }
 
 }  // namespace clasp::actors

@@ -37,9 +37,12 @@
 
 #include "actors/router/router_core.hpp"
 #include "actors/router/router_interfaces.hpp"
+#include "actors/router/write_admission.hpp"
 #include "transport/connection.hpp"
 
 namespace clasp::actors {
+
+class session_bridge;
 
 class locked_store {
  public:
@@ -48,9 +51,11 @@ class locked_store {
 
   // Decodes frames [from, to) of `batch`, read from session `id`, and has the
   // core handle them in order (an undecodable frame is answered with an ERROR
-  // in its place). Does nothing once the store has closed it.
-  void apply(std::uint64_t session, const transport::frame_batch& batch, std::size_t from,
-             std::size_t to);
+  // in its place). Does nothing once the store has closed it. Returns where it
+  // stopped: `to`, or the first client write the persistence backlog had no
+  // room for (write_admission); `waiter` is then parked and resumed later.
+  std::size_t apply(std::uint64_t session, const transport::frame_batch& batch, std::size_t from,
+                    std::size_t to, const std::weak_ptr<session_bridge>& waiter = {});
 
   // For the store actor: runs f(core) under the store lock. Only while open.
   template <class F>
@@ -71,12 +76,15 @@ class locked_store {
   // scheduled yet; the caller then schedules one (pump_ran() clears the mark).
   bool claim_pump();
   void pump_ran() { pump_scheduled_ = false; }
+  // Lock held (inside run()): the backpressure from persistence to clients.
+  write_admission& admission() { return admission_; }
 
  private:
   std::mutex mutex_;
   router::router_core* core_ = nullptr;  // null: closed
   state_store_actor owner_;
   bool pump_scheduled_ = false;
+  write_admission admission_;
   std::atomic<int> io_waiting_{0};            // apply() calls waiting for the lock
   std::atomic<std::uint64_t> io_entered_{0};  // apply() calls that got it
 };

@@ -148,6 +148,12 @@ void router_core::detach(session_id_t id) {
   sessions_.erase(it);
 }
 
+bool router_core::is_client(session_id_t id) const {
+  auto it = sessions_.find(id);
+  return it != sessions_.end() && it->second.role == session_role::client &&
+         it->second.link_router.empty();
+}
+
 per_role_counts router_core::sessions_by_role() const {
   per_role_counts n{};
   for (const auto& [id, s] : sessions_) ++n[static_cast<std::size_t>(s.role)];

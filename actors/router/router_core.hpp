@@ -190,6 +190,9 @@ class router_core {
   std::uint64_t incarnation() const { return incarnation_; }
   const router_counters& counters() const { return counters_; }
   std::size_t session_count() const { return sessions_.size(); }
+  // An attached local client, not a federation link (persistence holds back
+  // clients' writes while its backlog is full, never a link's).
+  bool is_client(session_id_t id) const;
   // Attached sessions by session_role (index = role). Walks the sessions: for stats only.
   per_role_counts sessions_by_role() const;
   outbound_totals outbound() const;  // walks the sessions: for stats only

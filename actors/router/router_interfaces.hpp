@@ -61,7 +61,8 @@ using state_store_actor = caf::typed_actor<
 // own `tick` forces committed data to disk every second.
 using persistence_actor =
     caf::typed_actor<caf::replies_to<persist_batch>::with<bool>, caf::reacts_to<persist_namespaces>,
-                     caf::reacts_to<tick_atom>, caf::replies_to<shutdown_atom>::with<bool>,
+                     caf::reacts_to<tick_atom>, caf::reacts_to<pump_atom>,
+                     caf::replies_to<shutdown_atom>::with<bool>,
                      caf::replies_to<stats_atom>::with<std::string>>;
 
 // Either end of a federation link as the manager sees it: told what routes to

@@ -212,6 +212,7 @@ session_actor spawn_session(caf::actor_system& sys, const session_deps& deps,
   auto bridge = std::make_shared<session_bridge>();
   auto actor = sys.spawn(session_behavior, deps, std::move(conn), bridge);
   bridge->set_session(actor);  // before reading starts: nothing races with it
+  bridge->set_connection(conn_copy);
   conn_copy->start(std::move(bridge));
   return actor;
 }

@@ -85,6 +85,44 @@ bool decode_value(std::string_view bytes, value& out) {
   return true;
 }
 
+// The change log's record of one batch (little-endian, strings as u32 length
+// + bytes). Version 1.
+constexpr std::uint8_t log_record_version = 1;
+
+void put_u(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+void put_str(std::string& out, std::string_view text) {
+  put_u(out, text.size(), 4);
+  out.append(text.data(), text.size());
+}
+
+// Reads a log record; every read is bounds-checked (false = malformed).
+struct record_reader {
+  std::string_view in;
+  bool ok = true;
+  std::uint64_t u(int bytes) {
+    if (in.size() < static_cast<std::size_t>(bytes)) {
+      ok = false;
+      return 0;
+    }
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= std::uint64_t(static_cast<unsigned char>(in[i])) << (8 * i);
+    in.remove_prefix(static_cast<std::size_t>(bytes));
+    return v;
+  }
+  std::string_view str() {
+    const auto len = static_cast<std::size_t>(u(4));
+    if (!ok || in.size() < len) {
+      ok = false;
+      return {};
+    }
+    auto out = in.substr(0, len);
+    in.remove_prefix(len);
+    return out;
+  }
+};
+
 // SQLite's message plus what it means for an operator. (The OS errno is not
 // added: SQLite retries read-only after EACCES, so it is often a misleading ENOENT.)
 std::string open_failure(sqlite3* db, int rc) {
@@ -260,10 +298,43 @@ std::unique_ptr<state_db> state_db::open(const std::string& path, std::string& e
         if (key == "tombstone_horizon")
           db->tombstone_horizon_ = from_db(sqlite3_column_int64(s.stmt, 1));
         if (key == "revision_floor") db->revision_floor_ = from_db(sqlite3_column_int64(s.stmt, 1));
+        if (key == "log_segment") db->log_applied_.segment = from_db(sqlite3_column_int64(s.stmt, 1));
+        if (key == "log_offset") db->log_applied_.offset = from_db(sqlite3_column_int64(s.stmt, 1));
       }
     }
   }
   if (!db->prepare_statements(error)) return nullptr;
+
+  db->log_ = change_log::open(path, error);
+  if (!db->log_) return nullptr;
+  const auto log_end = db->log_->end();
+  if (log_end.segment < db->log_applied_.segment) {
+    // Only segments the database applied before (or none): start after them,
+    // so a new record is never numbered as if it were applied already.
+    if (!db->log_->restart_at(db->log_applied_.segment + 1, &why)) {
+      error = why;
+      return nullptr;
+    }
+  } else if (log_end.segment == db->log_applied_.segment && log_end.offset < db->log_applied_.offset) {
+    error = "change log '" + path + ".log." + std::to_string(log_end.segment) +
+            "' is shorter than the database says it applied; refusing to start";
+    return nullptr;
+  }
+  db->log_read_ = db->staged_log_ = db->log_applied_;
+  // What the log holds beyond the database (the process died before applying
+  // it): applied now, before anything is loaded.
+  while (db->log_backlog_bytes() > 0) {
+    const auto before = db->log_applied_;
+    if (!db->apply_logged(50000, &why)) {
+      error = "cannot apply the change log: " + why;
+      return nullptr;
+    }
+    if (db->log_applied_ == before) break;
+  }
+  if (!db->sync_to_disk(&why)) {
+    error = why;
+    return nullptr;
+  }
   return db;
 }
 
@@ -397,7 +468,97 @@ void state_db::stage_purge_marks(change_seq_t tombstone_horizon, revision_t revi
 std::size_t state_db::staged() const {
   return staged_params_.size() + staged_watermarks_.size() + staged_namespaces_.size() +
          staged_erases_.size() + (staged_horizon_ > tombstone_horizon_ ? 1 : 0) +
-         (staged_floor_ > revision_floor_ ? 1 : 0);
+         (staged_floor_ > revision_floor_ ? 1 : 0) + (staged_log_ != log_applied_ ? 1 : 0);
+}
+
+bool state_db::log_batch(const std::vector<std::pair<std::string, param_record>>& params,
+                         const std::vector<std::string>& erased,
+                         const std::map<std::string, sync_mark>& watermarks,
+                         change_seq_t tombstone_horizon, revision_t revision_floor,
+                         std::string* error) {
+  std::string& out = log_buf_;
+  out.clear();
+  put_u(out, log_record_version, 1);
+  put_u(out, tombstone_horizon, 8);
+  put_u(out, revision_floor, 8);
+  put_u(out, erased.size(), 4);
+  for (const auto& address : erased) put_str(out, address);
+  put_u(out, params.size(), 4);
+  for (const auto& [address, rec] : params) {
+    put_str(out, address);
+    encode_value(rec.val, encode_buf_);
+    put_str(out, encode_buf_);
+    put_u(out, rec.revision, 8);
+    put_str(out, rec.writer.str());
+    put_u(out, rec.timestamp_us, 8);
+    put_u(out, rec.seq, 8);
+    put_u(out, rec.tombstone ? 1 : 0, 1);
+    put_u(out, rec.expires_at_us, 8);
+    put_u(out, rec.sliding_ttl_s, 4);
+  }
+  put_u(out, watermarks.size(), 4);
+  for (const auto& [router_id, mark] : watermarks) {
+    put_str(out, router_id);
+    put_u(out, mark.seq, 8);
+    put_u(out, mark.incarnation, 8);
+  }
+  const bool ok = log_->append(out, error);
+  if (out.capacity() > (4u << 20)) std::string().swap(out);
+  return ok;
+}
+
+bool state_db::apply_logged(std::size_t max_rows, std::string* error) {
+  std::size_t rows = 0;
+  while (rows < max_rows) {
+    auto at = log_read_;
+    const auto result = log_->read(at, log_buf_);
+    if (result == change_log::read_result::end) break;
+    auto damaged = [&](const char* what) {
+      if (error)
+        *error = "change log '" + path_ + ".log." + std::to_string(log_read_.segment) +
+                 "': " + what + " at byte " + std::to_string(log_read_.offset);
+      return false;
+    };
+    if (result == change_log::read_result::damaged) return damaged("a record is damaged");
+    record_reader r{log_buf_};
+    if (r.u(1) != log_record_version) return damaged("a record of an unknown version");
+    const change_seq_t horizon = r.u(8);
+    const revision_t floor = r.u(8);
+    for (auto n = r.u(4); r.ok && n > 0; --n) stage_erase(std::string(r.str()));
+    for (auto n = r.u(4); r.ok && n > 0; --n) {
+      std::string address(r.str());
+      param_record rec;
+      if (!decode_value(r.str(), rec.val)) r.ok = false;
+      rec.revision = r.u(8);
+      rec.writer = r.str();
+      rec.timestamp_us = r.u(8);
+      rec.seq = r.u(8);
+      rec.tombstone = r.u(1) != 0;
+      rec.expires_at_us = r.u(8);
+      rec.sliding_ttl_s = static_cast<std::uint32_t>(r.u(4));
+      if (r.ok) stage_param(std::move(address), std::move(rec));
+      ++rows;
+    }
+    stage_purge_marks(horizon, floor);
+    for (auto n = r.u(4); r.ok && n > 0; --n) {
+      std::string router_id(r.str());
+      const change_seq_t seq = r.u(8);
+      const std::uint64_t incarnation = r.u(8);
+      stage_watermark(router_id, seq, incarnation);
+    }
+    // A record that passed its checksum but does not parse: written by
+    // something else, not torn. Nothing of it may count as applied.
+    if (!r.ok) return damaged("a record does not parse");
+    log_read_ = at;
+    staged_log_ = at;
+  }
+  if (!commit(error)) return false;
+  applied_rows_ += rows;
+  return true;
+}
+
+std::uint64_t state_db::log_backlog_bytes() const {
+  return log_ ? log_->bytes_after(log_applied_) : 0;
 }
 
 bool state_db::write_staged(std::string& error) {
@@ -458,6 +619,9 @@ bool state_db::write_staged(std::string& error) {
       if (!step(put_namespace_, "cannot write a peer namespace")) return false;
     }
   }
+  if (staged_log_ != log_applied_ &&
+      (!put_meta("log_segment", staged_log_.segment) || !put_meta("log_offset", staged_log_.offset)))
+    return false;
   if (max_seq != change_seq_) {
     sqlite3_bind_text(put_meta_, 1, "change_seq", -1, SQLITE_STATIC);
     sqlite3_bind_int64(put_meta_, 2, to_db(max_seq));
@@ -491,17 +655,29 @@ bool state_db::commit(std::string* error) {
   staged_erases_.clear();
   tombstone_horizon_ = std::max(tombstone_horizon_, staged_horizon_);
   revision_floor_ = std::max(revision_floor_, staged_floor_);
+  log_applied_ = staged_log_;
   return true;
 }
 
 bool state_db::sync_to_disk(std::string* error) {
+  if (log_ && !log_->sync(error)) return false;
   int log_frames = 0;
   int checkpointed = 0;
   int rc =
       sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
-  if (rc == SQLITE_OK) return true;
-  if (error) *error = describe_error("cannot checkpoint");
-  return false;
+  if (rc != SQLITE_OK) {
+    if (error) *error = describe_error("cannot checkpoint");
+    return false;
+  }
+  // The database's copy of these segments is on disk now; all of the log, if
+  // nothing is left to apply: then a fresh segment instead of a spent one.
+  if (log_) {
+    log_->drop_before(log_applied_.segment);
+    if (log_backlog_bytes() == 0 && log_->current_has_records() &&
+        !log_->restart_at(log_->end().segment + 1, error))
+      return false;
+  }
+  return true;
 }
 
 bool state_db::purge_tombstones_before(change_seq_t horizon, std::string* error) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/router/change_log.hpp"
 #include "actors/router/param_store.hpp"
 
 struct sqlite3;
@@ -34,8 +35,10 @@ class state_db {
   static constexpr int schema_version = 2;  // 2: watermarks carry the peer's incarnation
 
   // Opens or creates the database (WAL, synchronous=NORMAL) and checks every
-  // page (PRAGMA quick_check). Returns nullptr and sets `error` on failure
-  // (unwritable path, corrupt file, another program's database, newer schema).
+  // page (PRAGMA quick_check), then applies what its change log (`PATH.log.<n>`,
+  // see change_log.hpp) holds beyond what the database has. Returns nullptr and
+  // sets `error` on failure (unwritable path, corrupt file, another program's
+  // database, newer schema, damaged change log).
   static std::unique_ptr<state_db> open(const std::string& path, std::string& error);
   ~state_db();
   state_db(const state_db&) = delete;
@@ -64,12 +67,30 @@ class state_db {
   // Raised only; written with the next commit.
   void stage_purge_marks(change_seq_t tombstone_horizon, revision_t revision_floor);
 
+  // The fast path of the persistence actor: one batch appended to the change
+  // log (one write(); it survives a crash of the process once this returns),
+  // applied to the database later by apply_logged().
+  bool log_batch(const std::vector<std::pair<std::string, param_record>>& params,
+                 const std::vector<std::string>& erased,
+                 const std::map<std::string, sync_mark>& watermarks,
+                 change_seq_t tombstone_horizon, revision_t revision_floor,
+                 std::string* error = nullptr);
+  // Applies logged batches in order, about `max_rows` params (whole batches),
+  // in one transaction that also records how far the log is applied. False on
+  // SQLite error or a damaged record (`error` says which).
+  bool apply_logged(std::size_t max_rows, std::string* error = nullptr);
+  // Bytes of the change log the database has not applied yet.
+  std::uint64_t log_backlog_bytes() const;
+  std::size_t applied_rows() const { return applied_rows_; }
+
   // False on SQLite error; the staged changes are then kept for a retry.
   // A commit survives a crash of this process at once (it is in the OS), and
   // power loss once sync_to_disk() ran after it.
   bool commit(std::string* error = nullptr);
-  // Checkpoints the WAL into the database file; SQLite fsyncs the WAL first and
-  // the database after, so everything committed before is on disk.
+  // Syncs the change log, then checkpoints the WAL into the database file
+  // (SQLite fsyncs the WAL first and the database after), so everything logged
+  // or committed before is on disk; then deletes the log segments the database
+  // holds on disk now.
   bool sync_to_disk(std::string* error = nullptr);
   std::size_t staged() const;
   // Params left out of commits because their value cannot be encoded in one
@@ -113,6 +134,12 @@ class state_db {
   std::size_t skipped_rows_ = 0;
   std::size_t rejected_values_ = 0;
   std::string encode_buf_;  // reused across commits
+  std::unique_ptr<change_log> log_;
+  change_log::position log_read_;     // next record to stage from the log
+  change_log::position log_applied_;  // as stored: the log is applied up to here
+  change_log::position staged_log_;   // written with the next commit
+  std::string log_buf_;
+  std::size_t applied_rows_ = 0;
 };
 
 }  // namespace clasp::router

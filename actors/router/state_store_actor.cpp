@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
 #include "actors/actor_types.hpp"
 #include "actors/connection_bridge.hpp"
@@ -74,7 +75,28 @@ void schedule_pump(store_self self) {
 // written again meanwhile is copied once. Watermarks go with the batch holding
 // the last param changed before they were taken (a crash between batches must
 // not leave a saved watermark whose params were never saved).
-void persist_changes(store_self self, bool flush = false) {
+void persist_changes(store_self self, bool flush = false);
+
+// A batch is committed (or failed: its rows stay staged in the persistence
+// actor and no longer count here). The next one goes at once if changes wait,
+// and the clients held back for the backlog go on if it has room again.
+void on_batch_answered(store_self self) {
+  auto& st = self->state;
+  --st.batches_in_flight;
+  std::vector<std::weak_ptr<session_bridge>> resumable;
+  st.locked->run([&](router::router_core&) {
+    st.locked->admission().batch_answered(std::chrono::steady_clock::now());
+  });
+  if (st.persist_backlog) persist_changes(self);
+  st.locked->run([&](router::router_core& core) {
+    resumable = st.locked->admission().take_resumable(core.changed_param_count());
+  });
+  // Not under the store lock: a bridge takes its own lock first, then the store's.
+  for (auto& waiter : resumable)
+    if (auto bridge = waiter.lock()) bridge->resume_writes();
+}
+
+void persist_changes(store_self self, bool flush) {
   auto& st = self->state;
   if (!st.persistence) return;
   st.persist_backlog = false;
@@ -100,17 +122,15 @@ void persist_changes(store_self self, bool flush = false) {
       if (st.params_before_watermarks == 0) watermarks.swap(st.held_watermarks);
       if (params->empty() && erased.empty() && watermarks.empty()) return;
       const auto& store = core.params();
+      st.locked->admission().batch_sent(params->size(), std::chrono::steady_clock::now());
       persist_batch batch{std::move(params), std::move(watermarks), std::move(erased),
                           store.tombstone_horizon(), store.revision_floor()};
       ++st.batches_in_flight;
-      self->request(st.persistence, caf::infinite, std::move(batch))
-          .then(
-              [self](bool) {
-                --self->state.batches_in_flight;
-                if (self->state.persist_backlog) persist_changes(self);
-              },
-              // Persistence gone (shutdown): nothing left to wait for.
-              [self](const caf::error&) { --self->state.batches_in_flight; });
+      // High priority: ahead of the persistence actor's own steps applying its log.
+      self->request<caf::message_priority::high>(st.persistence, caf::infinite, std::move(batch))
+          .then([self](bool) { on_batch_answered(self); },
+                // Persistence gone (shutdown): nothing left to wait for.
+                [self](const caf::error&) { on_batch_answered(self); });
       sent = true;
     });
     if (!sent) return;
@@ -135,6 +155,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
   self->state.persistence = std::move(persistence);
   if (self->state.persistence) {
     self->state.core->track_changes(true);
+    locked->run([&](router::router_core&) { locked->admission().enable(); });
     self->delayed_send(self, self->state.persist_interval, persist_atom_v);
   }
   // Runs under the store lock, on whichever thread handled the SyncComplete.
@@ -225,7 +246,19 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
         });
       },
       [=, &st](stats_atom) -> std::string {
-        return st.locked->run([](router::router_core& core) { return router::store_stats_json(core); });
+        return st.locked->run([&](router::router_core& core) {
+          if (!st.locked->admission().enabled()) return router::store_stats_json(core);
+          // Backpressure from persistence (GET /stats): how far the disk may lag, and whether it held writes back.
+          auto j = nlohmann::json::parse(router::store_stats_json(core));
+          const auto& adm = st.locked->admission();
+          j["persistence_backlog"] = {{"changed", core.changed_param_count()},
+                                      {"in_flight", adm.in_flight_rows()},
+                                      {"limit", adm.limit()},
+                                      {"seconds_per_row", adm.seconds_per_row()},
+                                      {"writes_held_back", adm.refusals()},
+                                      {"sessions_held", adm.parked()}};
+          return j.dump();
+        });
       },
   };
 }

@@ -129,16 +129,9 @@ TEST(persistence, acked_writes_survive_sigkill_after_the_promised_window) {
     acked[addr] = set_ok(*c, addr, i);
     ASSERT_GT(acked[addr], 0u);
   }
-  const auto last_ack = std::chrono::steady_clock::now();
-  auto committed = wait_committed(data_dir + "/state.db", n, sigkill_window);
-  const auto waited = std::chrono::steady_clock::now() - last_ack;
-  if (waited < sigkill_window)
-    std::this_thread::sleep_for(sigkill_window - waited);  // the promise itself
+  // The promise itself: SIGKILL exactly the window after the last ACK.
+  std::this_thread::sleep_until(std::chrono::steady_clock::now() + sigkill_window);
   router.kill9();
-  ASSERT_TRUE(committed.has_value()) << "not all ACKed writes were committed within "
-                                     << sigkill_window.count() << " ms of the last ACK";
-  std::cout << "[ measure  ] last ACK -> all " << n << " writes committed: " << committed->count()
-            << " ms\n";
 
   router.restart();
   c = client_at(router.port(), "reader");
@@ -159,10 +152,10 @@ TEST(persistence, acked_writes_survive_sigkill_after_the_promised_window) {
 
 // A burst larger than one persistence batch (2,000 params, at most two
 // uncommitted): the slices left waiting in the store follow until the last,
-// and all of them come back after SIGKILL. The time to commit the burst is
-// printed against the promised window: a burst this size can take longer on a
-// busy machine (the persistence thread runs at nice 10), so it is measured,
-// not asserted.
+// the database applies the whole change log, and all of it comes back after
+// SIGKILL. The time until the database file itself holds the burst is
+// printed: the promise rests on the log, so this is measured, not asserted
+// (the window under bursts is tested in burst_durability_test.cpp).
 TEST(persistence, a_burst_of_many_batches_is_committed_completely_and_survives_sigkill) {
   scratch_dir dir;
   ASSERT_FALSE(dir.path().empty());
@@ -177,8 +170,8 @@ TEST(persistence, a_burst_of_many_batches_is_committed_completely_and_survives_s
   auto committed = wait_committed(data_dir + "/state.db", n + 1, millis(20000));
   router.kill9();
   ASSERT_TRUE(committed.has_value()) << "not all " << n + 1 << " writes were committed in 20 s";
-  std::cout << "[ measure  ] last ACK -> all " << n + 1 << " burst writes committed: "
-            << committed->count() << " ms (promised window " << sigkill_window.count() << " ms)\n";
+  std::cout << "[ measure  ] last ACK -> all " << n + 1 << " burst writes in the database file: "
+            << committed->count() << " ms\n";
 
   router.restart();
   c = client_at(router.port(), "reader");
