@@ -143,6 +143,37 @@ TEST(mesh_links, switching_to_the_kept_link_loses_no_update) {
   EXPECT_EQ(to_site0, 1) << "one link listed once the redundant one closed: " << rows.dump();
 }
 
+// Events have no revision to tell a second copy from the first: in a ring
+// (a cycle), an event published at any router must still reach every
+// router's subscriber exactly once, whether its address is the publisher's
+// own namespace or another router's; one nobody owns stays local
+// (FEDERATION.md guarantee 2), once.
+TEST(mesh_links, events_in_a_ring_reach_every_subscriber_once) {
+  mesh_cluster cluster(ring_topology(4));
+  std::string why;
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  std::vector<std::unique_ptr<test::wire_client>> subs;
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    subs.push_back(fedtest::client_at(cluster.port(i), "sub-" + std::to_string(i)));
+    ASSERT_TRUE(fedtest::subscribe_live(*subs.back(), 1, "/**"));
+  }
+  auto publisher = fedtest::client_at(cluster.port(2), "publisher");
+  int n = 0;
+  for (const std::string address : {"/site-2/button", "/site-0/button", "/nobody/button"}) {
+    msg::publish ev;
+    ev.signal = signal_type::event;
+    ev.address = address;
+    ev.val = value(++n);
+    ASSERT_TRUE(publisher->send(ev));
+    for (std::size_t i = 0; i < subs.size(); ++i) {
+      const std::size_t expected = address == "/nobody/button" && i != 2 ? 0 : 1;
+      // Waits for a first delivery (shorter where none is due), then counts more.
+      auto got = fedtest::deliveries(*subs[i], address, millis(expected ? 3000 : 500), millis(500));
+      EXPECT_EQ(got.size(), expected) << address << " at " << cluster.spec(i).id << ": " << fedtest::describe(got);
+    }
+  }
+}
+
 TEST(mesh_links, ring_routes_around_a_dead_router) {
   mesh_cluster cluster(ring_topology(5));
   std::string why;
