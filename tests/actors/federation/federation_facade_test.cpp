@@ -47,10 +47,10 @@ class FederationFacade : public ::testing::Test {
                    [&](caf::error& err) { out.reason = env_.sys().render(err); });
       return out;
     };
-    auto a = declare({1, "site-a", {"/site-a/**"}, session_a_});
+    auto a = declare({1, "site-a", {"/site-a/**"}, session_a_, {}});
     ASSERT_EQ(a.error, 0) << a.reason;
     EXPECT_TRUE(a.declaration.empty()) << "nobody else known yet";
-    auto b = declare({2, "site-b", {"/site-b/**"}, session_b_});
+    auto b = declare({2, "site-b", {"/site-b/**"}, session_b_, {}});
     ASSERT_EQ(b.error, 0) << b.reason;
     EXPECT_EQ(b.declaration, strings{"/site-a/**"}) << "the hub declares the other peer to site-b";
     self->send(manager_, status("in:1", "site-a", "Active", {"/site-a/**"}));

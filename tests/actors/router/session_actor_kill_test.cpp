@@ -64,7 +64,7 @@ class SessionActor : public ::testing::Test {
   void SetUp() override {
     store_ = env_.sys().spawn(clasp::testing::stub_store, events_);
     conn_ = std::make_shared<probe_connection>(events_);
-    session_deps deps{store_, {}, std::make_shared<const node_config>()};
+    session_deps deps{store_, {}, std::make_shared<const node_config>(), {}};
     session_ = spawn_session(env_.sys(), deps, conn_);
     ASSERT_TRUE(conn_->handler()) << "the session starts reading at once";
   }
@@ -109,7 +109,7 @@ TEST(SessionActorWithStore, ReadsAfterHelloReachTheCoreInOrder) {
   auto events = std::make_shared<probe>();
   auto store = spawn_state_store(env.sys(), router::router_config{}, nullptr, {});
   auto conn = std::make_shared<probe_connection>(events);
-  session_deps deps{store, {}, std::make_shared<const node_config>()};
+  session_deps deps{store, {}, std::make_shared<const node_config>(), {}};
   auto session = spawn_session(env.sys(), deps, conn);
   msg::hello h;
   msg::set s;
