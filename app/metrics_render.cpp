@@ -176,6 +176,30 @@ void persistence_families(families& f, const json& p) {
               member(p, "batch_seconds"));
   f.histogram("clasp_persistence_batch_params", "Params per persistence batch",
               member(p, "batch_params"));
+  f.gauge("clasp_persistence_log_backlog_bytes",
+          "Change-log bytes appended (durable) but not yet applied to the SQLite file",
+          number(p, "log_backlog_bytes"));
+  f.counter("clasp_persistence_log_rows_applied_total",
+            "Rows applied from the change log to the SQLite file", number(p, "rows_applied"));
+  f.counter("clasp_persistence_log_failures_total",
+            "Change-log appends that failed (batches then go straight to SQLite)",
+            number(p, "log_failures"));
+}
+
+// The store's side of persistence: what waits for the disk, and how often
+// clients' writes were held back for it (only with persistence on).
+void persistence_backlog_families(families& f, const json& b) {
+  f.gauge("clasp_persistence_backlog_params",
+          "Changed params not yet durable: waiting in the store plus in uncommitted batches",
+          number(b, "changed") + number(b, "in_flight"));
+  f.gauge("clasp_persistence_backlog_limit_params",
+          "Backlog above which clients' writes wait (what drains within the durability window)",
+          number(b, "limit"));
+  f.counter("clasp_persistence_writes_held_back_total",
+            "Times a client's write waited for the disk (its socket not read meanwhile)",
+            number(b, "writes_held_back"));
+  f.gauge("clasp_persistence_sessions_held", "Client sessions whose writes wait for the disk now",
+          number(b, "sessions_held"));
 }
 
 void transport_families(families& f, const transport::traffic_totals& t) {
@@ -205,7 +229,11 @@ std::string render_metrics(const metrics_snapshot& snapshot) {
   families f(*registry);
   f.gauge("clasp_router_info", "Identity of this router (always 1)", 1,
           {{"router_id", snapshot.router_id}, {"mode", snapshot.mode}});
-  if (snapshot.store) store_families(f, *snapshot.store);
+  if (snapshot.store) {
+    store_families(f, *snapshot.store);
+    if (snapshot.store->contains("persistence_backlog"))
+      persistence_backlog_families(f, member(*snapshot.store, "persistence_backlog"));
+  }
   if (snapshot.peers) peer_families(f, *snapshot.peers);
   if (snapshot.persistence) persistence_families(f, *snapshot.persistence);
   if (snapshot.transport) transport_families(f, *snapshot.transport);

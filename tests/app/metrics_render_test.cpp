@@ -101,6 +101,25 @@ TEST(MetricsRender, PersistenceFamiliesOnlyWithASnapshot) {
   EXPECT_EQ(sample(s, "clasp_persistence_batch_duration_seconds_count"), 3);
   EXPECT_EQ(sample(s, "clasp_persistence_batch_duration_seconds_bucket", {{"le", "0.001"}}), 2);
   EXPECT_EQ(sample(s, "clasp_persistence_batch_params_sum"), 45);
+  EXPECT_EQ(sample(s, "clasp_persistence_log_backlog_bytes"), 0) << "absent fields read as 0";
+}
+
+TEST(MetricsRender, PersistenceBacklogAndChangeLog) {
+  auto store = store_snapshot();
+  EXPECT_FALSE(sample(parse_metrics(render(&store)), "clasp_persistence_backlog_params").has_value())
+      << "no backlog series without persistence";
+  store["persistence_backlog"] = json::parse(
+      R"({"changed": 120, "in_flight": 30, "limit": 5000, "seconds_per_row": 2e-6,
+          "writes_held_back": 7, "sessions_held": 2})");
+  const auto persistence = json::parse(R"({"commits": 1, "log_backlog_bytes": 4096,
+      "rows_applied": 900, "log_failures": 0})");
+  const auto s = parse_metrics(render(&store, nullptr, &persistence));
+  EXPECT_EQ(sample(s, "clasp_persistence_backlog_params"), 150);
+  EXPECT_EQ(sample(s, "clasp_persistence_backlog_limit_params"), 5000);
+  EXPECT_EQ(sample(s, "clasp_persistence_writes_held_back_total"), 7);
+  EXPECT_EQ(sample(s, "clasp_persistence_sessions_held"), 2);
+  EXPECT_EQ(sample(s, "clasp_persistence_log_backlog_bytes"), 4096);
+  EXPECT_EQ(sample(s, "clasp_persistence_log_rows_applied_total"), 900);
 }
 
 TEST(MetricsRender, MissingFieldsRenderAsZero) {
