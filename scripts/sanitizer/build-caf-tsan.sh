@@ -6,9 +6,13 @@
 # tarball of Debian's source package (its core headers are identical to the
 # installed libcaf-dev ones) with Debian's build configuration (the defaults),
 # and installs it into $CAF_TSAN_DIR/prefix, which only the TSan build uses.
-# The source index comes from a private apt list (deb-src for bookworm), so the
-# system's apt configuration is left untouched. Prints the prefix on stdout.
-#   CAF_TSAN_DIR   build and install directory (default build-caf-tsan, not committed)
+# The source index comes from a private apt list (deb-src for bookworm on the
+# Debian mirror the system's apt already uses), so the system's apt
+# configuration is left untouched and no deb-src entry is needed there.
+# Prints the prefix on stdout; everything else goes to stderr.
+#   CAF_TSAN_DIR     build and install directory (default build-caf-tsan, not committed)
+#   CAF_TSAN_MIRROR  Debian mirror to read the source from (default: the system's)
+# Without network: put actor-framework_0.17.6.orig.tar.gz into $CAF_TSAN_DIR first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(mkdir -p "${CAF_TSAN_DIR:-build-caf-tsan}" && cd "${CAF_TSAN_DIR:-build-caf-tsan}" && pwd)"
@@ -19,26 +23,43 @@ if [ -f "$prefix/.complete" ]; then
   echo "$prefix"
   exit 0
 fi
+fail() { echo "caf-tsan: $*" >&2; exit 1; }
+
+# 0. What the build needs, named by the Debian package that provides it.
+missing=()
+for tool in apt-get:apt curl:curl tar:tar sha256sum:coreutils cmake:cmake c++:g++; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+[ "${#missing[@]}" -eq 0 ] || fail "missing ${missing[*]} (apt-get install ${missing[*]}, or run scripts/setup.sh)"
+tsan_probe="$root/tsan-probe"
+echo 'int main() { return 0; }' | c++ -fsanitize=thread -x c++ - -o "$tsan_probe" 2>/dev/null ||
+  fail "c++ cannot link with -fsanitize=thread (Debian: the compiler's libtsan, e.g. libtsan2 for g++-12)"
+rm -f "$tsan_probe"
 
 # 1. The source tarball, located by apt and checked against the SHA256 apt gives.
-apt_dir="$root/apt"
-mkdir -p "$apt_dir/lists/partial"
-echo "deb-src http://deb.debian.org/debian bookworm main" >"$apt_dir/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/none"
-          -o "Dir::State::Lists=$apt_dir/lists")
 tarball="$root/actor-framework_$version.orig.tar.gz"
 if [ ! -f "$tarball" ]; then
-  echo "caf-tsan: locating actor-framework $debian_version sources" >&2
-  apt-get "${apt_opts[@]}" -qq update >&2
+  mirror="${CAF_TSAN_MIRROR:-$(apt-get indextargets --format '$(SITE) $(RELEASE)' 2>/dev/null |
+                                 awk '$2 == "bookworm" { print $1; exit }')}"
+  mirror="${mirror:-http://deb.debian.org/debian}"
+  apt_dir="$root/apt"
+  mkdir -p "$apt_dir/lists/partial"
+  echo "deb-src $mirror bookworm main" >"$apt_dir/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/none"
+            -o "Dir::State::Lists=$apt_dir/lists")
+  echo "caf-tsan: locating actor-framework $debian_version sources on $mirror" >&2
+  apt-get "${apt_opts[@]}" -qq --error-on=any update >&2 ||
+    fail "cannot read the bookworm source index from $mirror (no network, or a mirror without
+  source packages: set CAF_TSAN_MIRROR, or put actor-framework_$version.orig.tar.gz into $root)"
   # Only the upstream tarball is used (not Debian's packaging part): what the
   # project compiles against, the core headers, is the same as libcaf-dev's.
   line="$(apt-get "${apt_opts[@]}" source --print-uris "actor-framework=$debian_version" 2>/dev/null |
-          grep "orig.tar.gz")"
+          grep "orig.tar.gz" || true)"
   uri="$(echo "$line" | awk '{print $1}' | tr -d "'")"
   sha256="$(echo "$line" | awk '{print $4}' | sed 's/^SHA256://')"
-  [ -n "$uri" ] && [ -n "$sha256" ] || { echo "caf-tsan: apt knows no actor-framework $debian_version source" >&2; exit 1; }
-  curl -fsSL -o "$tarball.part" "$uri"
-  echo "$sha256  $tarball.part" | sha256sum -c --quiet - >&2
+  [ -n "$uri" ] && [ -n "$sha256" ] || fail "the source index of $mirror has no actor-framework $debian_version"
+  curl -fsSL -o "$tarball.part" "$uri" || fail "download of $uri failed"
+  echo "$sha256  $tarball.part" | sha256sum -c --quiet - >&2 || fail "$uri does not match the SHA256 apt gives"
   mv "$tarball.part" "$tarball"
 fi
 
@@ -49,7 +70,7 @@ launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 GEN=()
 command -v ninja >/dev/null 2>&1 && GEN=(-G Ninja)
-echo "caf-tsan: building libcaf_core $version with -fsanitize=thread (once)" >&2
+echo "caf-tsan: building libcaf_core $version with -fsanitize=thread (once, ~140 files)" >&2
 cmake -S "$src" -B "$root/build" "${GEN[@]}" "${launcher[@]}" -Wno-dev \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX="$prefix" \
   -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
