@@ -267,6 +267,10 @@ bool namespace_registry::is_child(link_id_t link, const std::string& owner) cons
     return r == routes_.end() || r->second.via != link;
   }
   const auto* adv = advert_for(link, owner);
+  // Until a neighbour's advert about us arrives, it is taken to route to us
+  // directly (no path to us is shorter): our writes flow to it from the moment
+  // the link is up, not only once its advert has made the round trip.
+  if (!adv && owner == self_id_) return !refused_.count(self_id_);
   return adv && adv->path.size() >= 2 && adv->path[1] == self_id_;
 }
 

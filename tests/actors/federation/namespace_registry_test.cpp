@@ -226,6 +226,27 @@ TEST(NamespaceRegistry, LeafSideRoutesRemoteNamespacesThroughItsUpstream) {
   EXPECT_EQ(b.ns->via, 0u);
 }
 
+// One of our routers that just declared has not advertised its route to us
+// yet; no path to us is shorter than the direct link, so our own updates go to
+// it from the start (a leaf reports Active before the hub's advert arrives).
+TEST(NamespaceRegistry, ADirectNeighbourGetsOurUpdatesBeforeItsAdvertAboutUs) {
+  namespace_registry reg("leaf-a", {"/a/**"});
+  reg.attach_upstream("hub", 7);
+  reg.declare_upstream("hub", 7, {}, neighbour_hello{true, 100});
+  auto table = reg.build();
+  const auto* up = table->link(7);
+  ASSERT_NE(up, nullptr);
+  EXPECT_TRUE(routing_table::interested(*up, "/a/x"));
+  EXPECT_TRUE(routing_table::replicates(*up, "/a/x"));
+
+  // Its advert says it reaches us another way (it is not our child): no more.
+  ASSERT_FALSE(reg.advertise(7, route_advert{"leaf-a", {"/a/**"}, {"hub", "relay", "leaf-a"}, 50}));
+  table = reg.build();
+  up = table->link(7);
+  ASSERT_NE(up, nullptr);
+  EXPECT_FALSE(routing_table::replicates(*up, "/a/x"));
+}
+
 TEST(NamespaceRegistry, DeclareUpstreamReplacesAProvisionalId) {
   namespace_registry reg("leaf-a", {"/a/**"});
   reg.attach_upstream("ws://hub:7330", 7);
