@@ -118,6 +118,13 @@ void store_families(families& f, const json& s) {
             number(sync, "bytes"));
   f.histogram("clasp_sync_answer_duration_seconds",
               "Sync answers sent: from request to SyncComplete", member(sync, "seconds"));
+  const auto& marks = member(s, "sync_marks");
+  f.counter("clasp_sync_marks_sent_total",
+            "Sync marks sent: our change sequence that reached a peer of ours live",
+            number(marks, "sent"));
+  f.counter("clasp_sync_marks_applied_total",
+            "Sync marks received that moved our watermark for the sending router",
+            number(marks, "applied"));
 }
 
 void peer_families(families& f, const json& peers) {

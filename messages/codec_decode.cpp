@@ -195,7 +195,7 @@ bool read_federation_sync(wire_reader& r, message& out) {
   auto& m = out.body.emplace<msg::federation_sync>();
   std::uint8_t op;
   if (!r.u8(op, "op")) return false;
-  if (op < 1 || op > static_cast<std::uint8_t>(federation_op::route_advert))
+  if (op < 1 || op > static_cast<std::uint8_t>(federation_op::sync_mark))
     return r.fail("unknown op " + std::to_string(op), "op");
   m.op = static_cast<federation_op>(op);
   std::uint16_t patterns;

@@ -50,6 +50,10 @@ enum class federation_op : std::uint8_t {
   // Ours, between our own routers only (after both declared the capability):
   // one owner's namespaces and the path to it (see actors/federation/route_wire.hpp).
   route_advert = 5,
+  // Ours, between our own routers only: "every change of mine up to change seq
+  // since_revision under these patterns has been sent on this link" (see
+  // actors/router/router_core_sync_marks.cpp).
+  sync_mark = 6,
 };
 
 // CLASP error codes (PROTOCOL.md "Error codes").

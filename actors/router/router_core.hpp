@@ -58,6 +58,8 @@ struct router_counters {
   std::uint64_t errors_sent = 0;
   std::uint64_t remote_applied = 0;
   std::uint64_t remote_stale = 0;  // replica updates ignored because not newer
+  std::uint64_t sync_marks_sent = 0;
+  std::uint64_t sync_marks_applied = 0;  // received marks that moved a watermark
   // Messages handed to the core (inner BUNDLE messages not again), and frames
   // the core queued to a connection (once per receiver).
   message_type_counts messages_in{};
@@ -152,6 +154,11 @@ class router_core {
   void fail_stale_forwards(std::uint64_t now_us);
   // Releases link switches whose old link never answered (see link_switch).
   void end_stale_link_switches(std::uint64_t now_us);
+  // Tells each of our routers that asked us for a sync how far our change
+  // sequence has reached it live (router_core_sync_marks.cpp), at most once
+  // per sync_mark_interval_us per link and only when something changed.
+  static constexpr std::uint64_t sync_mark_interval_us = 500'000;
+  void send_sync_marks(std::uint64_t now_us);
   // Purges up to `max_count` tombstones older than the retention; true while
   // more are due (the caller releases its lock between slices).
   bool purge_tombstones(std::uint64_t now_us, std::size_t max_count);
@@ -228,6 +235,14 @@ class router_core {
     bool held = false;
     std::vector<held_frame> held_frames;
     std::size_t held_bytes = 0;
+    // Sync marks (router_core_sync_marks.cpp). As the requester: the patterns
+    // we asked this link for, and whether an update it sent was not taken
+    // (its marks then move no watermark until it reconnects). As the answerer:
+    // our seq in the last mark sent on it, and when the next may go.
+    std::vector<std::string> requested_here;
+    bool missed_update = false;
+    change_seq_t marked_seq = 0;
+    std::uint64_t next_mark_us = 0;
   };
   // A redundant link to a router stands down and the kept one takes over its
   // traffic. What we sent on the old link may still be on its way, so the new
@@ -362,6 +377,9 @@ class router_core {
   void on_link_reply(session_info& link, const message& m);
   void on_link_federation_sync(session_info& link, const msg::federation_sync& m);
   void on_revision_vector(session_info& link, const msg::federation_sync& m);
+  void on_link_sync_mark(session_info& link, const msg::federation_sync& m);
+  // True while a sync answer to `link` is still being sent.
+  bool answering_sync(session_id_t link) const;
   void forward_write(session_info& writer, const msg::set& m, codec::qos q,
                      const federation::remote_namespace& ns);
   void fail_forwards_via(session_id_t link, const std::string& why);

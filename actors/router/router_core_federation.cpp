@@ -7,6 +7,7 @@
 
 #include "actors/federation/namespace_registry.hpp"
 #include "actors/router/router_core.hpp"
+#include "actors/router/sync_fields.hpp"
 #include "messages/address.hpp"
 #include "messages/detail/encoded_sizes.hpp"
 
@@ -14,21 +15,9 @@ namespace clasp::router {
 
 using federation::owner_kind;
 
-namespace {
-// Sync bookkeeping between our routers rides in the revision entries of
-// RequestSync and SyncComplete (unused there otherwise); the keys are not
-// addresses, so nothing else can mistake them. Peers that do not send them
-// get the rules for an unknown incarnation.
-constexpr const char* incarnation_key =
-    "incarnation";  // RequestSync: the watermark's; SyncComplete: ours
-constexpr const char* complete_key = "complete";  // SyncComplete: a complete full answer
-
-std::optional<std::uint64_t> sync_field(const msg::federation_sync& m, std::string_view key) {
-  for (const auto& [name, v] : m.revisions)
-    if (name == key) return v;
-  return std::nullopt;
-}
-}  // namespace
+using sync_fields::complete_key;
+using sync_fields::incarnation_key;
+constexpr auto sync_field = sync_fields::get;
 
 bool router_core::leads_to_owner(const session_info& link, const std::string& address) const {
   auto owner = routing_->owner_of(address);
@@ -102,6 +91,7 @@ revision_t router_core::apply_replica_set(session_info& link, msg::set& m, std::
 
 void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
   if (!acceptable_address(m.address)) {
+    if (m.revision) link.missed_update = true;
     send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
   }
@@ -147,7 +137,8 @@ void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
     const param_record* mine = params_.find(m.address);
     if (!(mine && mine->written_here)) {
       param_entry entry{m.address, value{}, *m.revision, link.link_router, std::nullopt};
-      params_.apply_remote(entry, true, now);
+      // Fanned out like any change of ours (our sync marks say every change went out).
+      if (params_.apply_remote(entry, true, now)) fan_out_tombstone(m.address, *params_.find(m.address), link.id);
     }
     return;
   }
@@ -174,6 +165,7 @@ void router_core::on_link_set(session_info& link, msg::set& m, codec::qos q) {
     apply_replica_set(link, m, now);
     return;
   }
+  if (m.revision) link.missed_update = true;  // an update we did not take (see sync marks)
   send_error(link.id, error_code::federation_refused,
              "SET from federation peer '" + link.link_router + "' to '" + m.address +
                  "' is outside its declared namespaces and no connected peer owns it",
@@ -260,14 +252,20 @@ void router_core::on_link_publish(session_info& link, const msg::publish& m) {
 void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {
   const auto now = now_us();
   for (const auto& p : m.params) {
-    if (!acceptable_address(p.address)) continue;
+    if (!acceptable_address(p.address)) {
+      link.missed_update = true;
+      continue;
+    }
     auto owner = routing_->owner_of(p.address);
     // Accept state for namespaces the link leads to, and our own state coming
     // back from a replica (we restarted and lost it).
     bool from_owner_side =
         (owner.kind == owner_kind::remote && (owner.ns->via == link.id || link_is_ours(link))) ||
         (owner.kind == owner_kind::none && link.role == session_role::upstream && !link_is_ours(link));
-    if (!from_owner_side && owner.kind != owner_kind::self) continue;
+    if (!from_owner_side && owner.kind != owner_kind::self) {
+      link.missed_update = true;  // not ours to take from this link now (see sync marks)
+      continue;
+    }
     if (owner.kind == owner_kind::self) {
       const param_record* mine = params_.find(p.address);
       // An equal revision with an equal value is a replica in step with us.
@@ -339,6 +337,9 @@ void router_core::on_link_federation_sync(session_info& link, const msg::federat
     case federation_op::revision_vector:
       on_revision_vector(link, m);
       return;
+    case federation_op::sync_mark:
+      on_link_sync_mark(link, m);
+      return;
     case federation_op::declare_namespaces:
     case federation_op::route_advert:
       return;  // handled by the session or link actor before it reaches the store
@@ -378,6 +379,9 @@ void router_core::request_sync(session_id_t link_id, const std::vector<std::stri
     req.since_revision = 0;
   }
   req.origin = config_.router_id;
+  for (const auto& p : patterns)
+    if (std::find(link->requested_here.begin(), link->requested_here.end(), p) == link->requested_here.end())
+      link->requested_here.push_back(p);
   auto& pending = pending_syncs_[link_id];
   if (pending.outstanding++ == 0) pending.mark = params_.current_seq();
   if (req.since_revision.value_or(0) == 0) pending.full = true;

@@ -70,6 +70,7 @@ std::string store_stats_json(const router_core& core) {
         {"frames_dropped", queues.frames_dropped}}},
       {"sync_answers",
        {{"bytes", c.sync_answer_bytes}, {"seconds", histogram_json(c.sync_answer_seconds)}}},
+      {"sync_marks", {{"sent", c.sync_marks_sent}, {"applied", c.sync_marks_applied}}},
       {"links", links_json(core.links())}};
   return j.dump();
 }

@@ -27,7 +27,8 @@ json store_snapshot() {
                  "frames_coalesced": 11, "frames_dropped": 13},
     "sync_answers": {"bytes": 777,
                      "seconds": {"upper_bounds": [0.01, 0.1], "bucket_counts": [2, 1, 1],
-                                 "sum": 1.5, "count": 4}}
+                                 "sum": 1.5, "count": 4}},
+    "sync_marks": {"sent": 21, "applied": 17}
   })");
 }
 
@@ -63,6 +64,8 @@ TEST(MetricsRender, StoreSnapshotFieldsBecomeTheirSeries) {
   EXPECT_EQ(sample(s, "clasp_outbound_coalesced_total"), 11);
   EXPECT_EQ(sample(s, "clasp_outbound_dropped_total"), 13);
   EXPECT_EQ(sample(s, "clasp_sync_answer_bytes_total"), 777);
+  EXPECT_EQ(sample(s, "clasp_sync_marks_sent_total"), 21);
+  EXPECT_EQ(sample(s, "clasp_sync_marks_applied_total"), 17);
 }
 
 TEST(MetricsRender, HistogramBucketsAreCumulative) {
