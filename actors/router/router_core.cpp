@@ -207,6 +207,7 @@ void router_core::set_routing(federation::routing_ptr routing) {
   // that link completed: when the route comes back, its state must be synced again.
   for (auto& entry : sessions_) {
     session_info& s = entry.second;  // a named reference: C++17 lambdas cannot capture bindings
+    keep_requests_on_route(s);
     if (s.synced_owner_patterns.empty()) continue;
     auto& synced = s.synced_owner_patterns;
     synced.erase(std::remove_if(synced.begin(), synced.end(),

@@ -159,6 +159,10 @@ class router_core {
   // per sync_mark_interval_us per link and only when something changed.
   static constexpr std::uint64_t sync_mark_interval_us = 500'000;
   void send_sync_marks(std::uint64_t now_us);
+  // Stops sending a link of ours what it asked a sync for once it has routed
+  // to that owner another way for off_route_grace_us (router_core_sync_scope.cpp).
+  static constexpr std::uint64_t off_route_grace_us = 2'000'000;
+  void end_off_route_syncs(std::uint64_t now_us);
   // Purges up to `max_count` tombstones older than the retention; true while
   // more are due (the caller releases its lock between slices).
   bool purge_tombstones(std::uint64_t now_us, std::size_t max_count);
@@ -221,8 +225,11 @@ class router_core {
     session_role role = session_role::client;
     std::uint64_t stamp = 0;  // de-duplicates fan-out to one delivery per message
     // Patterns this link asked us to sync: it gets their later changes too,
-    // even before our routing snapshot says it replicates them (see sync_requested).
+    // even before our routing snapshot says it replicates them (see sync_requested),
+    // and for a while after its route to their owner moved elsewhere
+    // (`off_route_since`: when it stopped leading to them through us).
     std::vector<std::string> synced_to;
+    std::map<std::string, std::uint64_t> off_route_since;
     // When the last SyncComplete answering one of our requests arrived (epoch: none yet).
     std::chrono::steady_clock::time_point last_sync_complete{};
     // Namespaces whose sync from this link completed while the link led to
@@ -236,7 +243,7 @@ class router_core {
     std::vector<held_frame> held_frames;
     std::size_t held_bytes = 0;
     // Sync marks (router_core_sync_marks.cpp). As the requester: the patterns
-    // we asked this link for, and whether an update it sent was not taken
+    // we asked this link for that it still leads to, and whether an update it sent was not taken
     // (its marks then move no watermark until it reconnects). As the answerer:
     // our seq in the last mark sent on it, and when the next may go.
     std::vector<std::string> requested_here;
@@ -331,6 +338,8 @@ class router_core {
   bool holds_everything_under(const std::vector<std::string>& patterns) const;
   // Notes the patterns of a SyncComplete on `link` that it leads to the owner of.
   void note_synced_from_owner_side(session_info& link, const std::vector<std::string>& patterns);
+  // Drops from `requested_here` what the link no longer leads to (router_core_sync_scope.cpp).
+  void keep_requests_on_route(session_info& link);
   // True if `link` asked us for a sync covering `address`, is not our route to
   // its owner and does not lead to its owner's router at all (a second link to
   // it): a change we take after answering must reach it, also

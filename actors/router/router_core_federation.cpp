@@ -379,8 +379,10 @@ void router_core::request_sync(session_id_t link_id, const std::vector<std::stri
     req.since_revision = 0;
   }
   req.origin = config_.router_id;
+  // Our own namespaces come back once per run, in full: no watermark needs to cover them.
   for (const auto& p : patterns)
-    if (std::find(link->requested_here.begin(), link->requested_here.end(), p) == link->requested_here.end())
+    if (routing_->owner_of(p).kind != owner_kind::self &&
+        std::find(link->requested_here.begin(), link->requested_here.end(), p) == link->requested_here.end())
       link->requested_here.push_back(p);
   auto& pending = pending_syncs_[link_id];
   if (pending.outstanding++ == 0) pending.mark = params_.current_seq();

@@ -226,6 +226,7 @@ state_store_actor::behavior_type store_behavior(store_self self, router::router_
           core.fail_stale_forwards(now);
           core.end_stale_link_switches(now);
           core.send_sync_marks(now);
+          core.end_off_route_syncs(now);
         });
         // Both walk a share of the table: in slices. A sweep the cap cuts
         // short goes on at the next tick.

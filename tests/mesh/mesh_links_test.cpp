@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include "tests/support/prometheus_text.hpp"
+
 namespace clasp::meshtest {
 namespace {
 
@@ -348,4 +350,51 @@ TEST(mesh_links, watermark_of_a_restarted_relay_is_not_reused) {
 }
 
 }  // namespace
+// A neighbour that carried an owner's stream while the shorter path was down
+// keeps it flowing only for a grace period once the route moves back: then
+// each update reaches the router once, not once per path it ever used.
+TEST(mesh_links, a_route_that_moves_back_leaves_one_copy_of_the_stream) {
+  mesh_cluster cluster(ring_topology(5));
+  std::string why;
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  // site-2 reaches site-0 through site-1; with site-1 dead, through site-3 and site-4.
+  cluster.kill9(1);
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+  auto writer = fedtest::client_at(cluster.port(0), "writer-0");
+  auto reader = fedtest::client_at(cluster.port(2), "reader-2");
+  ASSERT_GT(fedtest::set_ok(*writer, "/site-0/flap/k", 0), 0u);
+  ASSERT_TRUE(fedtest::wait_value(*reader, "/site-0/flap/k", 0, fedtest::converge_timeout));
+  cluster.restart(1);
+  ASSERT_TRUE(cluster.wait_settled(settle_timeout, &why)) << why;
+
+  auto stale_at_2 = [&] {
+    auto s = test::scrape_metrics(cluster.port(2));
+    EXPECT_TRUE(s.has_value());
+    return s ? test::value_or_zero(*s, "clasp_replica_updates_stale_total") : 0.0;
+  };
+  // Bursts until one reaches site-2 without a second copy (the grace is 2 s).
+  constexpr int burst = 200;
+  int value = 0;
+  double second_copies = burst;
+  const auto deadline = std::chrono::steady_clock::now() + millis(15000);
+  while (second_copies > burst / 10 && std::chrono::steady_clock::now() < deadline) {
+    const double before = stale_at_2();
+    for (int i = 0; i < burst; ++i) ASSERT_GT(fedtest::set_ok(*writer, "/site-0/flap/k", ++value), 0u);
+    ASSERT_TRUE(fedtest::wait_value(*reader, "/site-0/flap/k", value, fedtest::converge_timeout));
+    // The second path is longer: its copies come last; wait for them to land.
+    std::string last;
+    const double floor = before;
+    test::wait_metrics(
+        cluster.port(2),
+        [&](const test::metric_samples& s) {
+          return test::value_or_zero(s, "clasp_replica_updates_stale_total") - floor >= burst;
+        },
+        millis(300), &last);
+    second_copies = stale_at_2() - before;
+    std::printf("route moved back: %d updates from site-0, %.0f second copies at site-2\n", burst,
+                second_copies);
+  }
+  EXPECT_LE(second_copies, burst / 10) << "site-3 still relays site-0's stream to site-2 as well";
+}
+
 }  // namespace clasp::meshtest
