@@ -7,12 +7,12 @@
 
 #include "app/cli_options.hpp"
 #include "app/server_option_table.hpp"
-#include "tests/cli/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace clasp::app {
 namespace {
 
-using clitest::temp_dir;
+using test::temp_dir;
 using json = nlohmann::json;
 
 server_options parse_ok(const std::vector<std::string>& args) {

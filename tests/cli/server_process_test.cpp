@@ -8,11 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_process.hpp"
-#include "tests/cli/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/http_get.hpp"
 #include "tests/support/router_process.hpp"
 
 namespace clasp::clitest {
+
+using test::temp_dir;
 namespace {
 
 using json = nlohmann::json;

@@ -19,6 +19,7 @@
 
 #include "tests/federation/fed_test.hpp"
 #include "tests/support/http_get.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace clasp::fedtest {
 namespace {
@@ -29,22 +30,6 @@ constexpr int connections = 4;
 constexpr int sets_per_connection = 25000;  // 100,000 ACKed SETs in all
 // SETs sent ahead of their ACKs on each connection.
 constexpr int pipeline_depth = 1000;
-
-class temp_directory {
- public:
-  temp_directory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "clasp_burst_XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~temp_directory() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Busy-loop processes, one pinned to each CPU, for as long as this lives.
 class cpu_hogs {
@@ -164,7 +149,7 @@ std::string backlog_stats(std::uint16_t port) {
 }
 
 void burst_then_sigkill_at_the_window(const char* label) {
-  temp_directory dir;
+  test::temp_dir dir{"clasp_burst"};
   ASSERT_FALSE(dir.path().empty());
   const std::string data_dir = dir.path() + "/data";
   router_process router(

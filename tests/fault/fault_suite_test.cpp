@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/cli/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/fault/convergence.hpp"
 #include "tests/fault/fault_cluster.hpp"
 #include "tests/fault/site_writer.hpp"
@@ -367,7 +367,7 @@ class fault_suite : public ::testing::Test {
       for (const auto& text : w->unexpected_answers()) ADD_FAILURE() << "unexpected answer: " << text;
   }
 
-  clitest::temp_dir data_;
+  test::temp_dir data_{"clasp_fault"};
   std::unique_ptr<fault_cluster> cluster_;
   write_ledger ledger_;
   std::vector<std::unique_ptr<site_writer>> writers_;

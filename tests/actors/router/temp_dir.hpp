@@ -1,46 +1,15 @@
-// A fresh directory (mkdtemp) for one test's database files, removed with
-// everything in it when the test ends.
+// State database test helpers: a temporary directory and a param record.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
-#include <string>
-#include <system_error>
-
 #include "actors/router/param_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace clasp::router::testing {
 
-class temp_dir {
+// The state database suites' directories are named for them.
+class temp_dir : public test::temp_dir {
  public:
-  temp_dir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "clasp_state_db_XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~temp_dir() {
-    if (path_.empty()) return;
-    std::error_code ec;
-    // A test may have made parts read-only; give write access back first.
-    for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
-         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-      std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all,
-                                   std::filesystem::perm_options::add, ec);
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ec);
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  bool ok() const { return !path_.empty(); }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  temp_dir() : test::temp_dir("clasp_state_db") {}
 };
 
 inline param_record make_record(value v, change_seq_t seq, revision_t revision = 1) {
