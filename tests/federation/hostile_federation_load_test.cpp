@@ -130,6 +130,17 @@ class hostile_federation_load : public ::testing::Test {
       EXPECT_LT(rss_peak_kb - rss_before_kb_, max_rss_growth_kb) << "hub memory grew under the load";
       EXPECT_LT(rss_after - rss_before_kb_, max_rss_growth_kb) << "hub memory kept growing after the load";
     }
+    // The hub may still be working off what the flood queued (a sanitized
+    // build takes seconds): its peer table must come back, with site-a on
+    // the same link.
+    std::string peers;
+    const auto asked = std::chrono::steady_clock::now();
+    ASSERT_TRUE(wait_peers(
+        hub_->port(), [](const json& p) { return peer_entry(p, "site-a").is_object(); }, millis(15000), &peers))
+        << "the hub's /federation/peers did not list site-a again within 15 s: " << peers;
+    std::printf("[hostile-fed] peer table listed site-a again %lld ms after the flood\n",
+                static_cast<long long>(
+                    std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - asked).count()));
     auto entry = peer_entry(peers_of(hub_->port()), "site-a");
     EXPECT_EQ(entry.value("state", std::string{}), "Active") << entry.dump();
     EXPECT_EQ(entry.value("endpoint", std::string{}), site_a_link_) << "site-a lost its link: " << entry.dump();
