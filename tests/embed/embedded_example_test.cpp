@@ -56,6 +56,8 @@ TEST(embedded_example, builds_from_the_installed_package_and_reaches_a_hub) {
     configure += " -G " + quoted(gen);
   if (const std::string launcher = CLASP_CXX_LAUNCHER; !launcher.empty())
     configure += " -DCMAKE_CXX_COMPILER_LAUNCHER=" + quoted(launcher);
+  if (const std::string flags = CLASP_SANITIZER_FLAGS; !flags.empty())
+    configure += " -DCMAKE_CXX_FLAGS=" + quoted(flags) + " -DCMAKE_EXE_LINKER_FLAGS=" + quoted(flags);
   ASSERT_EQ(run(configure, log), 0) << tail_of(log);
 
   log = work + "-build.log";
