@@ -76,14 +76,17 @@ TEST(admin_kill, sessions_counts_only_live_client_sessions) {
   // The passing client's session ends asynchronously: wait until the store
   // has let it go (GET /stats "sessions").
   std::string stats;
-  const auto deadline = std::chrono::steady_clock::now() + converge_timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    stats = test::http_get(hub.port(), "/stats").body;
-    auto j = json::parse(stats, nullptr, false);
-    if (j.is_object() && j.value("sessions", -1) == 1) break;
-    std::this_thread::sleep_for(millis(10));  // polling a bounded condition
-  }
-  ASSERT_EQ(json::parse(stats, nullptr, false).value("sessions", -1), 1) << stats;
+  auto wait_sessions = [&](int expected) {
+    const auto deadline = std::chrono::steady_clock::now() + converge_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      stats = test::http_get(hub.port(), "/stats").body;
+      auto j = json::parse(stats, nullptr, false);
+      if (j.is_object() && j.value("sessions", -1) == expected) return true;
+      std::this_thread::sleep_for(millis(10));  // polling a bounded condition
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_sessions(1)) << stats;
   auto r = kill_sessions();
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body).value("count", 0), 1) << r.body;
@@ -91,14 +94,7 @@ TEST(admin_kill, sessions_counts_only_live_client_sessions) {
   // The killed client's connection is gone; once the store has let the
   // session go, nothing is left to kill.
   EXPECT_TRUE(staying->is_closed()) << "the killed session closed its socket";
-  const auto released = std::chrono::steady_clock::now() + millis(5000);
-  while (std::chrono::steady_clock::now() < released) {
-    stats = test::http_get(hub.port(), "/stats").body;
-    auto j = json::parse(stats, nullptr, false);
-    if (j.is_object() && j.value("sessions", -1) == 0) break;
-    std::this_thread::sleep_for(millis(10));  // polling a bounded condition
-  }
-  ASSERT_EQ(json::parse(stats, nullptr, false).value("sessions", -1), 0) << stats;
+  ASSERT_TRUE(wait_sessions(0)) << stats;
   auto again = kill_sessions();
   EXPECT_EQ(again.status, 404) << again.body;
   expect_serves_clients(hub.port());

@@ -12,6 +12,22 @@
 
 namespace clasp::testing {
 
+// A config with only the router id set.
+inline router::router_config named(const std::string& id) {
+  router::router_config cfg;
+  cfg.router_id = id;
+  return cfg;
+}
+
+// A full RequestSync (since 0) for `patterns`.
+inline msg::federation_sync request(std::vector<std::string> patterns) {
+  msg::federation_sync m;
+  m.op = federation_op::request_sync;
+  m.patterns = std::move(patterns);
+  m.since_revision = 0;
+  return m;
+}
+
 class router_core_test : public ::testing::Test {
  protected:
   explicit router_core_test(router::router_config cfg = config()) : core_(std::move(cfg)) {}

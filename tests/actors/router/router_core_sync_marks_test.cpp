@@ -16,20 +16,6 @@ constexpr router::session_id_t hub_link = 2;    // one of ours
 constexpr router::session_id_t other_impl = 3;  // another implementation's router
 constexpr std::uint64_t a_incarnation = 77;
 
-router::router_config named(const std::string& id) {
-  router::router_config cfg;
-  cfg.router_id = id;
-  return cfg;
-}
-
-msg::federation_sync request(std::vector<std::string> patterns) {
-  msg::federation_sync m;
-  m.op = federation_op::request_sync;
-  m.patterns = std::move(patterns);
-  m.since_revision = 0;
-  return m;
-}
-
 msg::federation_sync mark(std::vector<std::string> patterns, std::uint64_t seq,
                           std::uint64_t incarnation = a_incarnation) {
   msg::federation_sync m;

@@ -18,20 +18,6 @@ constexpr router::session_id_t to_a = 2;  // owner of /a/**, ours
 constexpr router::session_id_t to_c = 3;  // ours, asked us for /a/**
 constexpr router::session_id_t to_b = 4;
 
-router::router_config named(const std::string& id) {
-  router::router_config cfg;
-  cfg.router_id = id;
-  return cfg;
-}
-
-msg::federation_sync request(std::vector<std::string> patterns) {
-  msg::federation_sync m;
-  m.op = federation_op::request_sync;
-  m.patterns = std::move(patterns);
-  m.since_revision = 0;
-  return m;
-}
-
 // Router "mid": a on one link, c on another; c has asked mid for /a/**.
 class SyncScopeSent : public router_core_test {
  protected:
