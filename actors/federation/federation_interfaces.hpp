@@ -27,6 +27,7 @@ CAF_ADD_ATOM(clasp_actors, clasp::actors, watch_peers_atom, "watchpeers")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, peers_changed_atom, "peerschg")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, stand_down_atom, "standdown")
 CAF_ADD_ATOM(clasp_actors, clasp::actors, stand_down_over_atom, "sdownover")
+CAF_ADD_ATOM(clasp_actors, clasp::actors, tell_neighbours_atom, "tellnbrs")
 
 namespace clasp::actors {
 
@@ -83,6 +84,7 @@ using federation_manager_actor = caf::typed_actor<
     caf::replies_to<upstream_declared>::with<bool>,         // answered once routing is pushed
     caf::reacts_to<link_closed>, caf::reacts_to<peer_status>, caf::reacts_to<register_supervisor>,
     caf::reacts_to<route_advert_in>, caf::reacts_to<link_ready>,
+    caf::reacts_to<tell_neighbours_atom>,  // to itself: the changes of one mailbox drain, told once
     // Queries.
     caf::replies_to<peers_atom>::with<std::string>,  // JSON array behind GET /federation/peers
     caf::replies_to<peer_count_atom>::with<std::uint32_t>,

@@ -45,6 +45,8 @@ struct manager_state {
   std::set<std::string> refusals_logged;
   std::vector<caf::actor> watchers;  // watch_peers subscribers, dropped when they end
   std::set<session_id_t> probing_for;  // links whose declaration waits for an identity probe
+  bool routing_stale = false;     // the store has not been sent the registry's latest routing
+  bool neighbours_stale = false;  // a tell_neighbours_atom is on its way to us
   static inline const char* name = "federation_manager";
 };
 
@@ -69,11 +71,19 @@ void log_refusals(manager_self self) {
     if (st.refusals_logged.insert(owner + why).second) spdlog::error("federation: claim refused: {}", why);
 }
 
-// After any change in the registry: new routing for the store, what changed
-// for each neighbour, and syncs for namespaces newly reached through a link.
-void after_change(manager_self self) {
+void push_routing(manager_self self) {
   auto& st = self->state;
+  if (!st.routing_stale) return;
+  st.routing_stale = false;
   self->send(st.store, routing_update{st.registry->build()});
+}
+
+// What changed for each neighbour, and syncs for namespaces newly reached
+// through a link.
+void tell_neighbours(manager_self self) {
+  auto& st = self->state;
+  st.neighbours_stale = false;
+  push_routing(self);
   if (st.options.book) {
     std::lock_guard<std::mutex> lock(st.options.book->mutex);
     for (const auto& [id, entry] : st.registry->peers()) st.options.book->peers[id] = entry.namespaces;
@@ -92,6 +102,22 @@ void after_change(manager_self self) {
     if (out.declaration || !out.adverts.empty()) self->send(entry.actor, std::move(out));
     plan_sync(self, link, entry);
   }
+}
+
+// After any change in the registry. The neighbours hear of it once the
+// messages already queued here are handled: a burst of changes (a peer
+// flooding DeclareNamespaces, a neighbour re-advertising what it heard from
+// us) costs one round of adverts and sync plans rather than one per change.
+// `now` pushes the new routing to the store at once, for a reply that must
+// reach the link after the store has it.
+enum class routing_push { now, with_neighbours };
+void after_change(manager_self self, routing_push when) {
+  auto& st = self->state;
+  st.routing_stale = true;
+  if (when == routing_push::now) push_routing(self);
+  if (st.neighbours_stale) return;
+  st.neighbours_stale = true;
+  self->send(self, tell_neighbours_atom_v);
 }
 
 // Of two links to one router, the one opened by the router with the smaller
@@ -147,7 +173,7 @@ declare_reply accept_declaration(manager_self self, const declare_request& req) 
   self->send(st.store, mark_link{req.link, req.router_id});
   auto declaration = st.registry->declaration_for(req.link);
   if (!st.registry->route_capable(req.link)) entry.declared_to = declaration;
-  after_change(self);
+  after_change(self, routing_push::now);
   return declare_reply{0, {}, std::move(declaration)};
 }
 
@@ -296,7 +322,7 @@ federation_manager_actor::behavior_type manager_behavior(
         if (st.persistence && !u.patterns.empty())
           self->send(st.persistence, persist_namespaces{u.router_id, u.patterns});
         self->send(st.store, mark_link{u.link, u.router_id});
-        after_change(self);
+        after_change(self, routing_push::now);
         return true;
       },
       [=](link_ready& r) {
@@ -313,7 +339,7 @@ federation_manager_actor::behavior_type manager_behavior(
           spdlog::warn("federation: route advertisement from link {} refused: {}", in.link, err->reason);
           return;
         }
-        after_change(self);
+        after_change(self, routing_push::with_neighbours);
       },
       [=](link_closed& c) {
         auto& st = self->state;
@@ -334,7 +360,7 @@ federation_manager_actor::behavior_type manager_behavior(
               self->send(other->second.actor, stand_down_atom_v, false);
           }
         }
-        after_change(self);
+        after_change(self, routing_push::with_neighbours);
         if (st.supervisor && !router.empty() && !st.registry->other_link_to(router, 0))
           self->send(st.supervisor, standby_over_atom_v, router);
       },
@@ -354,11 +380,12 @@ federation_manager_actor::behavior_type manager_behavior(
             st.unreached_endpoints.empty() && st.registry->stop_awaiting()) {
           spdlog::warn("no federation peer reachable yet: writes outside our namespaces are kept "
                        "locally until one declares (its owner's value replaces them then)");
-          after_change(self);
+          after_change(self, routing_push::now);
         }
         st.peers[p.key] = std::move(p);
         if (changed) tell_watchers(self);
       },
+      [=](tell_neighbours_atom) { tell_neighbours(self); },
       [=](register_supervisor& r) { self->state.supervisor = std::move(r.supervisor); },
       [=](peers_atom) -> std::string { return peers_table(self); },
       [=](watch_peers_atom, caf::actor& watcher) -> std::string {

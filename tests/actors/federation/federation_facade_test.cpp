@@ -161,6 +161,7 @@ federation_manager_actor::behavior_type silent_manager(federation_manager_actor:
       [=](register_supervisor&) {},
       [=](route_advert_in&) {},
       [=](link_ready&) {},
+      [=](tell_neighbours_atom) {},
       [=](peers_atom) -> std::string { return "[]"; },
       [=](peer_count_atom) -> caf::typed_response_promise<std::uint32_t> {
         pending->push_back(self->make_response_promise<std::uint32_t>());

@@ -265,6 +265,28 @@ TEST_F(FederationManager, NeighboursHearRouteChangesAsAdvertisements) {
   EXPECT_TRUE(withdrawn->namespaces.empty()) << "a route that is gone is withdrawn";
 }
 
+// A burst of changes (here a neighbour re-advertising one route twenty times,
+// as a flooding peer would make it) costs the other neighbours one update and
+// the store one routing snapshot, carrying the burst's end state.
+TEST_F(FederationManager, ABurstOfChangesIsToldToNeighboursOnce) {
+  start("m");
+  declare_neighbour(1, "n1", {"/n1/**"}, 10);
+  declare_neighbour(2, "n2", {"/n2/**"}, 20);
+  const auto routes_before = sessions_[1]->routes.size();
+  const auto routings_before = store_->routings.size();
+  for (int k = 0; k < 20; ++k)
+    tell(manager_, route_advert_in{2, {"far", {"/far/" + std::to_string(k) + "/**"}, {"n2", "far"}, 30}});
+  run();
+  ASSERT_EQ(sessions_[1]->routes.size(), routes_before + 1) << "one update for the whole burst";
+  const auto& adverts = sessions_[1]->routes.back().adverts;
+  ASSERT_EQ(adverts.size(), 1u);
+  EXPECT_EQ(adverts[0].owner, "far");
+  EXPECT_EQ(adverts[0].namespaces, strings{"/far/19/**"}) << "the state the burst ended in";
+  EXPECT_EQ(store_->routings.size(), routings_before + 1);
+  EXPECT_EQ(owner("/far/19/x"), (owner_via{"far", 2}));
+  EXPECT_EQ(owner("/far/3/x"), (owner_via{"<none>", 0}));
+}
+
 TEST_F(FederationManager, KilledTrackerIsRestartedAndEveryLinkResyncsInFull) {
   start("hub");
   ASSERT_EQ(declare(1, "site-a", {"/site-a/**"}).error, 0);
