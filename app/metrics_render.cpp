@@ -102,6 +102,9 @@ void store_families(families& f, const json& s) {
   f.counter("clasp_replica_updates_stale_total", "Updates from an owner ignored as not newer",
             number(s, "remote_stale"));
   f.counter("clasp_publishes_total", "PUBLISH messages fanned out", number(s, "publishes"));
+  f.counter("clasp_duplicate_events_dropped_total",
+            "Copies of a federated event already delivered, dropped (event ids)",
+            number(s, "events_duplicate"));
   f.counter("clasp_refused_total", "Messages refused with an ERROR", number(s, "errors_sent"));
   const auto& out = member(s, "outbound");
   f.gauge("clasp_outbound_queued_bytes", "Bytes waiting in every connection's outbound queue",

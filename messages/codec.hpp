@@ -74,6 +74,11 @@ bool encode_frame(const message& m, const encode_options& opts, std::string& out
 bool encode_set_frame(std::string_view address, const value& v, std::optional<revision_t> revision,
                       const encode_options& opts, std::string& out);
 
+// A PUBLISH frame carrying `event` as its event id whatever `m.event` holds
+// (std::nullopt: none, the frame a client gets). False if too large.
+bool encode_publish_frame(const msg::publish& m, const std::optional<event_id>& event,
+                          const encode_options& opts, std::string& out);
+
 // Convenience: a frame in a fresh string, or std::nullopt when too large.
 std::optional<std::string> encode_frame(const message& m, const encode_options& opts = {});
 

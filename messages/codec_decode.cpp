@@ -280,7 +280,14 @@ bool read_publish(wire_reader& r, message& out, std::size_t depth) {
   } else {
     m.gesture_id.reset();
   }
-  // The rate has no flag: it is there iff at least 4 bytes remain.
+  // Our event id (16 bytes) is there iff 16 or 20 bytes remain; the rate has
+  // no flag: it is there iff at least 4 bytes remain after that.
+  if (r.remaining() == 16 || r.remaining() == 20) {
+    auto& id = reuse_opt(m.event);
+    if (!r.u64(id.origin, "event origin") || !r.u64(id.seq, "event seq")) return false;
+  } else {
+    m.event.reset();
+  }
   if (r.remaining() >= 4) {
     if (!r.u32(reuse_opt(m.rate), "rate")) return false;
   } else {

@@ -64,6 +64,35 @@ template <class S>
 void put_param(S& s, const param_entry& p);
 
 template <class S>
+void put_publish(S& s, const msg::publish& m, const std::optional<event_id>& event) {
+  s.u8(0x20);
+  std::uint8_t flags = static_cast<std::uint8_t>((code(m.signal) & 0x07) << 5);
+  if (m.timestamp) flags |= 0x10;
+  if (m.gesture_id) flags |= 0x08;
+  flags |= static_cast<std::uint8_t>(m.phase) & 0x07;
+  s.u8(flags);
+  s.str(m.address);
+  // Like the reference client, a value wins over samples if both are set.
+  if (m.val) {
+    s.u8(1);
+    put_typed_value(s, *m.val);
+  } else if (m.samples) {
+    s.u8(2);
+    s.u16(static_cast<std::uint16_t>(m.samples->size()));
+    for (double d : *m.samples) s.f64(d);
+  } else {
+    s.u8(0);
+  }
+  if (m.timestamp) s.u64(*m.timestamp);
+  if (m.gesture_id) s.u32(*m.gesture_id);
+  if (event) {
+    s.u64(event->origin);
+    s.u64(event->seq);
+  }
+  if (m.rate) s.u32(*m.rate);
+}
+
+template <class S>
 struct message_writer {
   S& s;
 
@@ -127,29 +156,7 @@ struct message_writer {
     s.u8(0x11);
     s.u32(m.id);
   }
-  void operator()(const msg::publish& m) const {
-    s.u8(0x20);
-    std::uint8_t flags = static_cast<std::uint8_t>((code(m.signal) & 0x07) << 5);
-    if (m.timestamp) flags |= 0x10;
-    if (m.gesture_id) flags |= 0x08;
-    flags |= static_cast<std::uint8_t>(m.phase) & 0x07;
-    s.u8(flags);
-    s.str(m.address);
-    // Like the reference client, a value wins over samples if both are set.
-    if (m.val) {
-      s.u8(1);
-      put_typed_value(s, *m.val);
-    } else if (m.samples) {
-      s.u8(2);
-      s.u16(static_cast<std::uint16_t>(m.samples->size()));
-      for (double d : *m.samples) s.f64(d);
-    } else {
-      s.u8(0);
-    }
-    if (m.timestamp) s.u64(*m.timestamp);
-    if (m.gesture_id) s.u32(*m.gesture_id);
-    if (m.rate) s.u32(*m.rate);
-  }
+  void operator()(const msg::publish& m) const { put_publish(s, m, m.event); }
   void operator()(const msg::set& m) const {
     s.u8(0x21);
     std::uint8_t flags = code(m.val.wire_type()) & 0x0F;
@@ -326,15 +333,10 @@ void encode_message(const message& m, std::string& out) {
   check_written(w.position(), out.data() + out.size());
 }
 
-bool encode_frame(const message& m, const encode_options& opts, std::string& out,
-                  std::string* why) {
-  const std::size_t n = encoded_size(m);
-  if (n > max_payload) {
-    if (why)
-      *why = std::string(to_string(m.type())) + " payload of " + std::to_string(n) +
-             " bytes exceeds the 65535-byte frame limit";
-    return false;
-  }
+namespace {
+// Appends room for a frame with an `n`-byte payload to `out`, writes its
+// header and returns a writer positioned at the payload.
+write_sink start_frame(const encode_options& opts, std::size_t n, std::string& out) {
   const std::size_t header = opts.timestamp ? header_size_with_timestamp : header_size;
   const std::size_t start = out.size();
   out.resize(start + header + n);
@@ -346,6 +348,20 @@ bool encode_frame(const message& m, const encode_options& opts, std::string& out
   w.u8(flags);
   w.u16(static_cast<std::uint16_t>(n));
   if (opts.timestamp) w.u64(*opts.timestamp);
+  return w;
+}
+}  // namespace
+
+bool encode_frame(const message& m, const encode_options& opts, std::string& out,
+                  std::string* why) {
+  const std::size_t n = encoded_size(m);
+  if (n > max_payload) {
+    if (why)
+      *why = std::string(to_string(m.type())) + " payload of " + std::to_string(n) +
+             " bytes exceeds the 65535-byte frame limit";
+    return false;
+  }
+  auto w = start_frame(opts, n, out);
   put_message(w, m);
   check_written(w.position(), out.data() + out.size());
   return true;
@@ -371,18 +387,20 @@ bool encode_set_frame(std::string_view address, const value& v, std::optional<re
   put_set_parts(size, address, v, revision);
   const std::size_t n = size.size();
   if (n > max_payload) return false;
-  const std::size_t header = opts.timestamp ? header_size_with_timestamp : header_size;
-  const std::size_t start = out.size();
-  out.resize(start + header + n);
-  write_sink w(out.data() + start);
-  w.u8(magic);
-  std::uint8_t flags = static_cast<std::uint8_t>((static_cast<unsigned>(opts.quality) & 0x03) << 6);
-  if (opts.timestamp) flags |= 0x20;
-  flags |= 0x01;
-  w.u8(flags);
-  w.u16(static_cast<std::uint16_t>(n));
-  if (opts.timestamp) w.u64(*opts.timestamp);
+  auto w = start_frame(opts, n, out);
   put_set_parts(w, address, v, revision);
+  check_written(w.position(), out.data() + out.size());
+  return true;
+}
+
+bool encode_publish_frame(const msg::publish& m, const std::optional<event_id>& event,
+                          const encode_options& opts, std::string& out) {
+  size_sink size;
+  put_publish(size, m, event);
+  const std::size_t n = size.size();
+  if (n > max_payload) return false;
+  auto w = start_frame(opts, n, out);
+  put_publish(w, m, event);
   check_written(w.position(), out.data() + out.size());
   return true;
 }

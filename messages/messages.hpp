@@ -132,6 +132,15 @@ struct subscribe_options {
   }
 };
 
+// Ours, between our own routers only (see actors/router/event_window.hpp):
+// which router run first took an event from a client (`origin`, its
+// incarnation) and that run's count of events so far (`seq`).
+struct event_id {
+  std::uint64_t origin = 0;
+  std::uint64_t seq = 0;
+  bool operator==(const event_id& o) const { return origin == o.origin && seq == o.seq; }
+};
+
 struct message;
 
 namespace msg {
@@ -202,10 +211,14 @@ struct publish {
   std::optional<std::uint64_t> timestamp;
   std::optional<std::uint32_t> gesture_id;
   std::optional<std::uint32_t> rate;
+  // Between our routers that declared event ids: 16 bytes (origin u64, seq
+  // u64) after the gesture id and before the rate. A PUBLISH otherwise ends
+  // with 0 or 4 bytes left at that point, so 16 or 20 tell it apart.
+  std::optional<event_id> event;
   bool operator==(const publish& o) const {
     return signal == o.signal && phase == o.phase && address == o.address && val == o.val &&
            samples == o.samples && timestamp == o.timestamp && gesture_id == o.gesture_id &&
-           rate == o.rate;
+           rate == o.rate && event == o.event;
   }
 };
 

@@ -312,7 +312,9 @@ federation_manager_actor::behavior_type manager_behavior(
       },
       [=](upstream_declared& u) -> bool {
         auto& st = self->state;
-        st.registry->declare_upstream(u.router_id, u.link, u.patterns, u.hello);
+        auto hello = u.hello;
+        hello.provisional = !u.named;
+        st.registry->declare_upstream(u.router_id, u.link, u.patterns, hello);
         auto& entry = st.links[u.link];
         entry.actor = u.actor;
         entry.inbound = false;

@@ -78,6 +78,7 @@ std::optional<declaration_error> namespace_registry::declare_inbound(
   n.router_id = router_id;
   n.inbound = true;
   n.capable = hello.route_capable;
+  n.event_ids = hello.event_ids;
   n.declared = patterns;
   if (!hello.route_capable) n.adverts.clear();
   auto& claim = claims_[router_id];
@@ -94,6 +95,8 @@ void namespace_registry::declare_upstream(const std::string& router_id, link_id_
   n.router_id = router_id;  // may replace a provisional id
   n.inbound = false;
   n.capable = hello.route_capable;
+  n.event_ids = hello.event_ids;
+  n.provisional = hello.provisional;
   n.declared.clear();
   for (const auto& p : patterns)
     if (is_valid_pattern(p)) n.declared.push_back(p);
@@ -391,6 +394,8 @@ routing_ptr namespace_registry::build() const {
     view.id = link;
     view.router_id = n.router_id;
     view.route_capable = n.capable;
+    view.event_ids = n.event_ids;
+    view.provisional = n.provisional;
     if (!n.capable) {
       view.interest = declaration_for(link);
       add_unique(view.interest, n.declared);

@@ -48,6 +48,12 @@ struct neighbour_hello {
   // holds only its own namespaces, and routes to others come as adverts.
   bool route_capable = false;
   std::uint64_t claim_us = 0;  // when its namespaces were claimed (its start)
+  // It numbers the events it sends and reads our numbers (route_wire.hpp).
+  bool event_ids = false;
+  // Outbound: it acknowledged our declaration but has not declared itself,
+  // so whether it reads event ids is not known yet; it gets no events until
+  // it declares (or is taken for another implementation's hub).
+  bool provisional = false;
 };
 
 class namespace_registry {
@@ -145,6 +151,8 @@ class namespace_registry {
     std::string router_id;
     bool inbound = true;
     bool capable = false;
+    bool event_ids = false;
+    bool provisional = false;
     std::vector<std::string> declared;
     std::map<std::string, route_advert> adverts;  // by owner
     bool standing_down = false;  // redundant: see stand_down()

@@ -5,6 +5,7 @@ namespace clasp::federation {
 
 void add_route_capability(msg::federation_sync& declare, std::uint64_t claim_us) {
   declare.revisions.emplace_back(route_capability, claim_us);
+  declare.revisions.emplace_back(event_id_capability, 1);
 }
 
 neighbour_hello read_route_capability(const msg::federation_sync& declare) {
@@ -13,6 +14,8 @@ neighbour_hello read_route_capability(const msg::federation_sync& declare) {
     if (name == route_capability) {
       hello.route_capable = true;
       hello.claim_us = value;
+    } else if (name == event_id_capability) {
+      hello.event_ids = true;
     }
   return hello;
 }

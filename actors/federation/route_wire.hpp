@@ -13,8 +13,11 @@ namespace clasp::federation {
 
 // The revision-vector entry our DeclareNamespaces carries: name -> claim time (µs).
 inline constexpr const char* route_capability = "clasp:route-v1";
+// The entry saying its sender numbers events and reads our numbers (value 1).
+inline constexpr const char* event_id_capability = "clasp:event-id-v1";
 
-// Marks `declare` as coming from a router that speaks route advertisements.
+// Marks `declare` as coming from a router that speaks route advertisements
+// and event ids.
 void add_route_capability(msg::federation_sync& declare, std::uint64_t claim_us);
 // What a DeclareNamespaces says about its sender.
 neighbour_hello read_route_capability(const msg::federation_sync& declare);

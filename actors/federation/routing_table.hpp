@@ -34,6 +34,10 @@ struct link_view {
   // One of our routers (speaks route advertisements): a QoS-fire SET with a
   // revision from it is always a replica update, whichever link it came by.
   bool route_capable = false;
+  // It reads and sends event ids on PUBLISH (msg::publish::event).
+  bool event_ids = false;
+  // Not declared yet (neighbour_hello::provisional): it takes no events.
+  bool provisional = false;
   // Redundant, about to close (namespace_registry::stand_down): it takes
   // nothing from us, not even what it asked a sync for; what it sends is applied.
   bool standing_down = false;

@@ -75,6 +75,7 @@ router_core::router_core(router_config config)
     std::random_device rd;
     while (incarnation_ == 0) incarnation_ = (std::uint64_t{rd()} << 32) ^ rd();
   }
+  events_seen_ = event_window(incarnation_);
 }
 
 void router_core::restore(std::vector<std::pair<std::string, param_record>> params,
@@ -422,24 +423,36 @@ void router_core::fan_out_tombstone(const std::string& address, const param_reco
   }
 }
 
-void router_core::fan_out_publish(const msg::publish& m, session_id_t origin_link) {
-  auto frame = make_frame(m);
-  if (!frame) return;
+void router_core::fan_out_publish(const msg::publish& m, session_id_t origin_link,
+                                  const event_id& id) {
+  // Each encoded at most once: as a client sent it, and with its id for our routers.
+  transport::frame_ptr plain, numbered;
+  auto frame = [&](bool with_id) -> const transport::frame_ptr& {
+    auto& f = with_id ? numbered : plain;
+    if (!f) {
+      auto bytes = std::make_shared<std::string>();
+      const auto event = with_id ? std::optional<event_id>(id) : std::nullopt;
+      if (codec::encode_publish_frame(m, event, {}, *bytes)) f = std::move(bytes);
+    }
+    return f;
+  };
   const auto stamp = ++stamp_;
   const bool droppable = m.signal == signal_type::stream || m.signal == signal_type::gesture;
   const auto cls = droppable ? transport::send_class::stream : transport::send_class::control;
-  subs_.for_each_match(m.address, mask_bit(m.signal), [&](session_id_t id) {
-    auto* s = find(id);
-    if (!s || s->stamp == stamp || id == origin_link) return;
+  subs_.for_each_match(m.address, mask_bit(m.signal), [&](session_id_t sid) {
+    auto* s = find(sid);
+    if (!s || s->stamp == stamp || sid == origin_link) return;
     s->stamp = stamp;
-    send_frame(*s, frame, cls);
+    if (const auto& f = frame(false)) send_frame(*s, f, cls);
   });
   for (const auto& link : routing_->links) {
-    if (link.id == origin_link || !federation::routing_table::interested(link, m.address)) continue;
+    if (link.id == origin_link || link.provisional ||
+        !federation::routing_table::interested(link, m.address))
+      continue;
     auto* s = find(link.id);
     if (!s || s->stamp == stamp) continue;
     s->stamp = stamp;
-    send_frame(*s, frame, cls);
+    if (const auto& f = frame(link.event_ids)) send_frame(*s, f, cls);
   }
 }
 
@@ -449,7 +462,7 @@ void router_core::on_publish(session_info& s, const msg::publish& m, codec::qos 
     return;
   }
   ++counters_.publishes;
-  fan_out_publish(m, 0);
+  fan_out_publish(m, 0, next_event_id());
   if (wants_reply(q)) {
     msg::ack a;
     a.address = m.address;

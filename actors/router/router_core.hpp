@@ -19,6 +19,7 @@
 
 #include "actors/federation/revision_tracker.hpp"
 #include "actors/federation/routing_table.hpp"
+#include "actors/router/event_window.hpp"
 #include "actors/router/param_store.hpp"
 #include "actors/router/subscription_table.hpp"
 #include "actors/router/value_histogram.hpp"
@@ -55,6 +56,7 @@ struct router_counters {
   std::uint64_t sets_applied = 0;
   std::uint64_t sets_forwarded = 0;
   std::uint64_t publishes = 0;
+  std::uint64_t duplicate_events = 0;  // copies of an event already delivered (event_window)
   std::uint64_t errors_sent = 0;
   std::uint64_t remote_applied = 0;
   std::uint64_t remote_stale = 0;  // replica updates ignored because not newer
@@ -403,7 +405,11 @@ class router_core {
   // Fan-out of an applied change. `origin_link` is excluded (never sent back).
   void fan_out_param(const std::string& address, const param_record& rec, session_id_t origin_link);
   void fan_out_tombstone(const std::string& address, const param_record& rec, session_id_t origin_link);
-  void fan_out_publish(const msg::publish& m, session_id_t origin_link);
+  // `id` goes with the event to links that read event ids; clients and other
+  // routers get the PUBLISH without it.
+  void fan_out_publish(const msg::publish& m, session_id_t origin_link, const event_id& id);
+  // The id of an event this router is the first of ours to take in.
+  event_id next_event_id() { return {incarnation_, ++event_seq_}; }
 
   void send_frame(session_info& s, const transport::frame_ptr& f,
                   transport::send_class cls = transport::send_class::control,
@@ -428,6 +434,8 @@ class router_core {
   std::unordered_map<session_id_t, link_switch> switches_;  // by the link standing down
   std::uint64_t next_switch_token_ = 0;
   std::uint64_t incarnation_ = 0;
+  event_window events_seen_{0};  // federated events let through (made with incarnation_)
+  std::uint64_t event_seq_ = 0;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
   std::uint64_t closed_frames_coalesced_ = 0;  // by connections no longer attached

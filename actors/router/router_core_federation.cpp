@@ -245,8 +245,21 @@ void router_core::on_link_publish(session_info& link, const msg::publish& m) {
     send_error(link.id, error_code::invalid_address, "invalid address '" + m.address + "'", m.address);
     return;
   }
+  // Only our routers number events (only they were told we read the numbers),
+  // also on a link whose declaration our routing does not show yet. An event
+  // without an id gets ours, so copies of it further on are caught.
+  event_id id;
+  if (m.event) {
+    if (!events_seen_.first_sight(*m.event)) {
+      ++counters_.duplicate_events;
+      return;
+    }
+    id = *m.event;
+  } else {
+    id = next_event_id();
+  }
   ++counters_.publishes;
-  fan_out_publish(m, link.id);
+  fan_out_publish(m, link.id, id);
 }
 
 void router_core::on_link_snapshot(session_info& link, const msg::snapshot& m) {

@@ -104,6 +104,36 @@ TEST(CodecLayout, PublishRateIsPresentIffFourBytesRemain) {
   EXPECT_FALSE(decoded(short_tail).as<msg::publish>().rate.has_value());
 }
 
+// Ours, between our routers: 16 bytes of event id after the gesture id and
+// before the rate, told apart by what remains (16 or 20 bytes, not 0 or 4).
+TEST(CodecLayout, PublishEventIdSitsBeforeTheRate) {
+  msg::publish p;
+  p.signal = signal_type::event;
+  p.address = "/e";
+  p.event = event_id{0x0102030405060708ull, 9};
+  auto no_rate = bytes({0x20, 0x20, 0, 2, '/', 'e', 0x00,  // no value
+                        1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 9});
+  EXPECT_EQ(payload_of(p), no_rate);
+  EXPECT_EQ(decoded(no_rate), message(p));
+  p.rate = 60u;
+  auto with_rate = no_rate + bytes({0, 0, 0, 60});
+  EXPECT_EQ(payload_of(p), with_rate);
+  EXPECT_EQ(decoded(with_rate), message(p));
+  // What a client gets: the same PUBLISH without the id.
+  std::string client_frame;
+  ASSERT_TRUE(encode_publish_frame(p, std::nullopt, {}, client_frame));
+  auto plain = p;
+  plain.event.reset();
+  EXPECT_EQ(client_frame, *encode_frame(plain));
+  std::string numbered;
+  ASSERT_TRUE(encode_publish_frame(plain, event_id{1, 2}, {}, numbered));
+  decoded_frame f;
+  decode_error err;
+  ASSERT_TRUE(decode_frame(numbered, f, err)) << err.reason;
+  EXPECT_EQ(f.msg.as<msg::publish>().event, (event_id{1, 2}));
+  EXPECT_EQ(f.msg.as<msg::publish>().rate, 60u);
+}
+
 TEST(CodecLayout, PublishSamplesGestureAndTimestamp) {
   msg::publish p;
   p.signal = signal_type::gesture;
