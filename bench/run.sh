@@ -9,7 +9,8 @@
 #      SERVER_CPU (0), CLIENT_CPU (1), IDLE_WAIT (0 s), LOADGEN, CLASP, NATS_SERVER,
 #      MOSQUITTO, KEEP_WORK=1 (keep server logs and configs),
 #      CLASP_ARGS (extra flags for every clasp router, split on spaces; each router
-#      runs in its own directory, so CLASP_ARGS="--state-db state.db" gives each its own file).
+#      runs in its own directory, so CLASP_ARGS="--state-db state.db" gives each its own file),
+#      CLASP_MESSAGE (set: the clasp publisher sends SETs; event: PUBLISH events of the same value).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,6 +27,7 @@ KEYS="${KEYS:-100}"
 TP_TIME_CAP="${TP_TIME_CAP:-60}"
 SYSTEMS="${SYSTEMS:-nats mqtt clasp}"
 CLASP_ARGS="${CLASP_ARGS:-}"
+CLASP_MESSAGE="${CLASP_MESSAGE:-set}"
 TOPOLOGIES="${TOPOLOGIES:-federated single}"
 MODES="${MODES:-latency throughput}"
 NCPU="$(nproc)"
@@ -225,6 +227,7 @@ run_one() {
   if start_topology "$system" "$topology" "$mode" "$rep"; then
     if [ "$mode" = latency ]; then args=(--mode latency --rate "$RATE" --duration "$LAT_DURATION")
     else args=(--mode throughput --messages "$TP_MESSAGES" --window "$WINDOW" --duration "$TP_TIME_CAP"); fi
+    [ "$system" = clasp ] && args+=(--clasp-message "$CLASP_MESSAGE")
     b0="$(cpu_busy)"; t0="$(cpu_total)"; o0="$(pid_jiffies "${TOPO_PIDS[@]}")"
     taskset -c "$CLIENT_CPU" "$LOADGEN" --system "$system" --pub-url "$PUB_URL" --sub-url "$SUB_URL" \
       --keys "$KEYS" --label "$topology" "${args[@]}" >"$WORK/loadgen.out" 2>"$WORK/loadgen.err" &

@@ -30,8 +30,9 @@ public:
 };
 
 // system is "clasp", "nats" or "mqtt"; url is ws://, nats:// or mqtt://.
+// A CLASP publisher sends SETs, or with `events` PUBLISH events of the same value.
 std::unique_ptr<bench_client> make_clasp_client(const std::string& url, std::uint32_t keys,
-                                                const std::string& name);
+                                                const std::string& name, bool events = false);
 std::unique_ptr<bench_client> make_nats_client(const std::string& url, std::uint32_t keys,
                                                const std::string& name);
 std::unique_ptr<bench_client> make_mqtt_client(const std::string& url, std::uint32_t keys,

@@ -1,6 +1,7 @@
 // Minimal CLASP-over-WebSocket client: HTTP upgrade with subprotocol "clasp",
 // masked binary frames, HELLO/WELCOME, SUBSCRIBE /site-a/**, SET (QoS fire) of
-// a 32-byte bytes value to /site-a/bench/<k>; reads SET, SNAPSHOT and BUNDLE.
+// a 32-byte bytes value to /site-a/bench/<k> (or PUBLISH of it as an event);
+// reads SET, PUBLISH, SNAPSHOT and BUNDLE.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -17,7 +18,7 @@ namespace bench {
 namespace {
 
 constexpr std::uint8_t msg_hello = 0x01, msg_welcome = 0x02, msg_subscribe = 0x10,
-                       msg_set = 0x21, msg_snapshot = 0x23, msg_bundle = 0x30,
+                       msg_publish = 0x20, msg_set = 0x21, msg_snapshot = 0x23, msg_bundle = 0x30,
                        msg_error = 0x51, type_bytes = 0x09;
 
 // Bounds-checked big-endian reader over one CLASP payload.
@@ -65,13 +66,21 @@ void skip_value(reader& r, std::uint8_t type, const std::uint8_t** bytes, std::s
 
 class clasp_client final : public bench_client {
 public:
-  clasp_client(const std::string& url, std::uint32_t keys, const std::string& name)
+  clasp_client(const std::string& url, std::uint32_t keys, const std::string& name, bool events)
       : parts_(parse_url(url, 7330)), stream_(parts_.host, parts_.port), rng_(std::random_device{}()) {
     for (std::uint32_t k = 0; k < keys; ++k) {
       std::vector<std::uint8_t> body;
-      body.push_back(msg_set);
-      body.push_back(type_bytes);  // no revision, no lock: flags = value type only
-      put_string(body, "/site-a/bench/" + std::to_string(k));
+      if (events) {
+        body.push_back(msg_publish);
+        body.push_back(0x20);  // signal type event, no timestamp, no gesture
+        put_string(body, "/site-a/bench/" + std::to_string(k));
+        body.push_back(1);  // value indicator: one typed value
+        body.push_back(type_bytes);
+      } else {
+        body.push_back(msg_set);
+        body.push_back(type_bytes);  // no revision, no lock: flags = value type only
+        put_string(body, "/site-a/bench/" + std::to_string(k));
+      }
       put_u16(body, payload_size);
       set_prefixes_.push_back(std::move(body));
     }
@@ -241,6 +250,13 @@ private:
         if (r.ok && bytes) sink(bytes, len);
         break;
       }
+      case msg_publish: {
+        r.u8();           // flags
+        r.skip(r.u16());  // address
+        if (r.u8() == 1) skip_value(r, r.u8(), &bytes, &len);
+        if (r.ok && bytes) sink(bytes, len);
+        break;
+      }
       case msg_snapshot: {
         for (std::size_t i = 0, c = r.u16(); i < c && r.ok; ++i) {
           r.skip(r.u16());  // address
@@ -293,8 +309,8 @@ private:
 }  // namespace
 
 std::unique_ptr<bench_client> make_clasp_client(const std::string& url, std::uint32_t keys,
-                                                const std::string& name) {
-  return std::make_unique<clasp_client>(url, keys, name);
+                                                const std::string& name, bool events) {
+  return std::make_unique<clasp_client>(url, keys, name, events);
 }
 
 }  // namespace bench

@@ -27,7 +27,7 @@ std::int64_t now_ns() {
 std::unique_ptr<bench_client> connect(const options& o, const std::string& url, const char* name) {
   if (o.system == "nats") return make_nats_client(url, o.keys, name);
   if (o.system == "mqtt") return make_mqtt_client(url, o.keys, name);
-  return make_clasp_client(url, o.keys, name);
+  return make_clasp_client(url, o.keys, name, o.clasp_message == "event");
 }
 
 std::string json_escape(const std::string& s) {

@@ -16,7 +16,7 @@ namespace {
                "usage: clasp_loadgen --system clasp|nats|mqtt --pub-url URL --sub-url URL\n"
                "       [--mode latency|throughput] [--rate 5000] [--duration 10]\n"
                "       [--messages 1000000] [--window 10000] [--keys 100] [--label TEXT]\n"
-               "       [--warmup-timeout 15] [--drain-timeout 3]\n"
+               "       [--warmup-timeout 15] [--drain-timeout 3] [--clasp-message set|event]\n"
                "URLs: ws://host:port (clasp), nats://host:port, mqtt://host:port\n");
   std::exit(why ? 2 : 0);
 }
@@ -42,6 +42,7 @@ options parse_options(int argc, char** argv) {
       else if (name == "--keys") o.keys = static_cast<std::uint32_t>(std::stoul(v));
       else if (name == "--warmup-timeout") o.warmup_timeout = std::stod(v);
       else if (name == "--drain-timeout") o.drain_timeout = std::stod(v);
+      else if (name == "--clasp-message") o.clasp_message = v;
       else usage(("unknown option " + name).c_str());
     } catch (const std::logic_error&) {
       usage(("bad value for " + name).c_str());
@@ -49,6 +50,7 @@ options parse_options(int argc, char** argv) {
   }
   if (o.system != "clasp" && o.system != "nats" && o.system != "mqtt") usage("bad --system");
   if (o.mode != "latency" && o.mode != "throughput") usage("bad --mode");
+  if (o.clasp_message != "set" && o.clasp_message != "event") usage("bad --clasp-message");
   if (o.pub_url.empty()) usage("--pub-url is required");
   if (o.sub_url.empty()) o.sub_url = o.pub_url;
   if (o.keys == 0 || o.rate <= 0 || o.duration <= 0 || o.window == 0) usage("values must be > 0");

@@ -8,6 +8,7 @@ namespace bench {
 
 struct options {
   std::string system = "clasp";  // clasp | nats | mqtt
+  std::string clasp_message = "set";  // clasp: what the publisher sends, set | event (PUBLISH)
   std::string pub_url;
   std::string sub_url;
   std::string mode = "latency";  // latency | throughput
