@@ -105,6 +105,9 @@ void store_families(families& f, const json& s) {
   f.counter("clasp_duplicate_events_dropped_total",
             "Copies of a federated event already delivered, dropped (event ids)",
             number(s, "events_duplicate"));
+  f.counter("clasp_events_resent_total",
+            "Federated events sent again on new routes after a link they went out on closed",
+            number(s, "events_resent"));
   f.counter("clasp_refused_total", "Messages refused with an ERROR", number(s, "errors_sent"));
   const auto& out = member(s, "outbound");
   f.gauge("clasp_outbound_queued_bytes", "Bytes waiting in every connection's outbound queue",

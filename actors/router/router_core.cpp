@@ -204,6 +204,7 @@ void router_core::set_routing(federation::routing_ptr routing) {
   auto before = std::move(routing_);
   routing_ = std::move(routing);
   start_link_switches(before.get());
+  resend_events_after_link_loss(before.get());
   // A namespace whose route left a link is no longer vouched for by the syncs
   // that link completed: when the route comes back, its state must be synced again.
   for (auto& entry : sessions_) {
@@ -454,6 +455,7 @@ void router_core::fan_out_publish(const msg::publish& m, session_id_t origin_lin
     s->stamp = stamp;
     if (const auto& f = frame(link.event_ids)) send_frame(*s, f, cls);
   }
+  if (numbered) remember_sent_event(numbered, origin_link);
 }
 
 void router_core::on_publish(session_info& s, const msg::publish& m, codec::qos q) {

@@ -57,6 +57,7 @@ struct router_counters {
   std::uint64_t sets_forwarded = 0;
   std::uint64_t publishes = 0;
   std::uint64_t duplicate_events = 0;  // copies of an event already delivered (event_window)
+  std::uint64_t events_resent = 0;     // sent again after a link closed (router_core_event_resend.cpp)
   std::uint64_t errors_sent = 0;
   std::uint64_t remote_applied = 0;
   std::uint64_t remote_stale = 0;  // replica updates ignored because not newer
@@ -164,6 +165,11 @@ class router_core {
   // Stops sending a link of ours what it asked a sync for once it has routed
   // to that owner another way for off_route_grace_us (router_core_sync_scope.cpp).
   static constexpr std::uint64_t off_route_grace_us = 2'000'000;
+  // Events sent to our routers within this long (and at most resend_max_events
+  // of them) go out again on the routes that replace a link that closed: some
+  // may have died with it. Copies that had got through are dropped by id.
+  static constexpr std::uint64_t resend_window_us = 500'000;
+  static constexpr std::size_t resend_max_events = 4096;
   void end_off_route_syncs(std::uint64_t now_us);
   // Purges up to `max_count` tombstones older than the retention; true while
   // more are due (the caller releases its lock between slices).
@@ -410,6 +416,9 @@ class router_core {
   void fan_out_publish(const msg::publish& m, session_id_t origin_link, const event_id& id);
   // The id of an event this router is the first of ours to take in.
   event_id next_event_id() { return {incarnation_, ++event_seq_}; }
+  // Events resent after a link closed (router_core_event_resend.cpp).
+  void remember_sent_event(const transport::frame_ptr& numbered, session_id_t origin_link);
+  void resend_events_after_link_loss(const federation::routing_table* before);
 
   void send_frame(session_info& s, const transport::frame_ptr& f,
                   transport::send_class cls = transport::send_class::control,
@@ -436,6 +445,12 @@ class router_core {
   std::uint64_t incarnation_ = 0;
   event_window events_seen_{0};  // federated events let through (made with incarnation_)
   std::uint64_t event_seq_ = 0;
+  struct sent_event {
+    std::uint64_t at_us = 0;
+    transport::frame_ptr frame;  // with its id
+    session_id_t origin_link = 0;
+  };
+  std::deque<sent_event> recent_events_;  // the newest sent to our routers, see resend_window_us
   std::uint64_t stamp_ = 0;
   router_counters counters_;
   std::uint64_t closed_frames_coalesced_ = 0;  // by connections no longer attached

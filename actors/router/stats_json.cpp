@@ -61,6 +61,7 @@ std::string store_stats_json(const router_core& core) {
       {"remote_stale", c.remote_stale},
       {"publishes", c.publishes},
       {"events_duplicate", c.duplicate_events},
+      {"events_resent", c.events_resent},
       {"errors_sent", c.errors_sent},
       {"messages_in", by_type(c.messages_in)},
       {"messages_out", by_type(c.messages_out)},

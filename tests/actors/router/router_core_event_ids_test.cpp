@@ -127,5 +127,38 @@ TEST_F(EventIds, AClientCannotNumberItsEvents) {
   EXPECT_EQ(got(to_a)[0].event->origin, core_.incarnation());
 }
 
+// A link closes: the events sent to our routers in the last moments may have
+// died with it, so they go out again on the links that now lead on.
+TEST_F(EventIds, EventsSentJustBeforeALinkClosedGoOutAgainOnTheRemainingRoutes) {
+  const auto t0 = router::router_core::clock_now_us();
+  core_.pin_clock(t0);
+  send(client, event("/a/button", 1));
+  ASSERT_EQ(got(to_c).size(), 1u) << "c reaches a through us: it takes a's events";
+  const auto id = got(to_c)[0].event;
+  clear_all();
+  core_.pin_clock(t0 + router::router_core::resend_window_us / 2);
+  registry_.link_closed(to_c);
+  core_.set_routing(registry_.build());
+  ASSERT_EQ(got(to_a).size(), 1u) << "resent to the link that still leads to a";
+  EXPECT_EQ(got(to_a)[0].event, id) << "with the same id: a drops it if it had it";
+  EXPECT_TRUE(got(client).empty()) << "delivered here already";
+  EXPECT_EQ(core_.counters().events_resent, 1u);
+}
+
+TEST_F(EventIds, OnlyRecentEventsAreResentAndOnlyWhenALinkWentAway) {
+  const auto t0 = router::router_core::clock_now_us();
+  core_.pin_clock(t0);
+  send(client, event("/a/button", 1));
+  clear_all();
+  // A routing change that closes nothing resends nothing.
+  core_.set_routing(registry_.build());
+  EXPECT_TRUE(got(to_a).empty());
+  core_.pin_clock(t0 + router::router_core::resend_window_us + 1);
+  registry_.link_closed(to_c);
+  core_.set_routing(registry_.build());
+  EXPECT_TRUE(got(to_a).empty()) << "older than the window";
+  EXPECT_EQ(core_.counters().events_resent, 0u);
+}
+
 }  // namespace
 }  // namespace clasp::testing

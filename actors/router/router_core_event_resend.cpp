@@ -1,0 +1,49 @@
+// Events that may have died with a link. An event is fire-and-forget: one
+// sent on a link just before it closed may be in the socket, in the
+// neighbour's queue or in a router that was killed. So the store keeps the
+// last events it sent to our routers (by id, resend_window_us and
+// resend_max_events), and when a routing snapshot no longer shows a link,
+// sends them again on the links that now lead where they were going. Every
+// router lets only the first copy of an id through (event_window), so an
+// event that had arrived is not delivered twice.
+#include "actors/router/router_core.hpp"
+
+namespace clasp::router {
+
+void router_core::remember_sent_event(const transport::frame_ptr& numbered, session_id_t origin_link) {
+  const auto now = now_us();
+  recent_events_.push_back({now, numbered, origin_link});
+  while (recent_events_.size() > resend_max_events ||
+         recent_events_.front().at_us + resend_window_us < now)
+    recent_events_.pop_front();
+}
+
+void router_core::resend_events_after_link_loss(const federation::routing_table* before) {
+  if (!before || recent_events_.empty()) return;
+  // A link that stood down closed on purpose, after its queue went out.
+  bool lost = false;
+  for (const auto& old : before->links)
+    if (!old.standing_down && !routing_->link(old.id)) lost = true;
+  if (!lost) return;
+  const auto now = now_us();
+  codec::decoded_frame f;
+  codec::decode_error err;
+  for (const auto& sent : recent_events_) {
+    if (sent.at_us + resend_window_us < now || !codec::decode_frame(*sent.frame, f, err)) continue;
+    const auto* ev = std::get_if<msg::publish>(&f.msg.body);
+    if (!ev) continue;
+    const bool droppable = ev->signal == signal_type::stream || ev->signal == signal_type::gesture;
+    const auto cls = droppable ? transport::send_class::stream : transport::send_class::control;
+    for (const auto& link : routing_->links) {
+      if (link.id == sent.origin_link || !link.event_ids || link.provisional || link.standing_down ||
+          !federation::routing_table::interested(link, ev->address))
+        continue;
+      if (auto* s = find(link.id)) {
+        send_frame(*s, sent.frame, cls);
+        ++counters_.events_resent;
+      }
+    }
+  }
+}
+
+}  // namespace clasp::router
