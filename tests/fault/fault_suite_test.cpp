@@ -235,9 +235,10 @@ class fault_suite : public ::testing::Test {
       restart_after_death(router, died_from);
     }
     wait_for_writes(what, relinked_by(kind, router));
-    if (kind == "session" && router != fault_cluster::hub)
+    if (kind == "session" && router != fault_cluster::hub) {
       EXPECT_GT(writers_[writer_of(router)]->counts().connects, clients_before)
           << what << " did not close the writer's session";
+    }
   }
 
   void sigkill_and_restart(std::size_t router) {

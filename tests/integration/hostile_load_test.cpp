@@ -244,9 +244,10 @@ TEST_F(hostile_load, idle_connections_cost_at_most_16_kb_each_and_do_not_slow_a_
       "[hostile] %zu idle clients (upgrade + HELLO/WELCOME) in %.2f s: RSS %ld -> %ld kB, %.0f "
       "bytes each\n",
       n, open_s, rss_before, rss_idle, per_conn);
-  if (memory_bounds_apply)
+  if (memory_bounds_apply) {
     EXPECT_LE(per_conn, double(max_idle_cost_bytes))
         << "an idle connection costs too much router memory";
+  }
 
   const latency with_idle = best_round_trips(*normal, "with idle clients");
   EXPECT_LT(with_idle.p99_ms, max_p99_ms);
@@ -277,9 +278,10 @@ TEST_F(hostile_load, idle_connections_cost_at_most_16_kb_each_and_do_not_slow_a_
       "[hostile] %zu more clients burst 4 x 48 KB each: RSS %ld kB, settled %ld kB, %.0f bytes per "
       "idle client\n",
       bursting, rss_burst, rss_quiet, per_conn_after);
-  if (memory_bounds_apply)
+  if (memory_bounds_apply) {
     EXPECT_LE(per_conn_after, double(max_idle_cost_bytes))
         << "buffers did not shrink back after the burst";
+  }
 
   bursts.close_all();
   idle.close_all();
