@@ -165,11 +165,13 @@ class router_core {
   // Stops sending a link of ours what it asked a sync for once it has routed
   // to that owner another way for off_route_grace_us (router_core_sync_scope.cpp).
   static constexpr std::uint64_t off_route_grace_us = 2'000'000;
-  // Events sent to our routers within this long (and at most resend_max_events
-  // of them) go out again on the routes that replace a link that closed: some
-  // may have died with it. Copies that had got through are dropped by id.
+  // Events sent to our routers within this long (at most resend_max_events of
+  // them, resend_max_bytes in all) go out again on the routes that replace a
+  // link that closed: some may have died with it. Copies that had got through
+  // are dropped by id.
   static constexpr std::uint64_t resend_window_us = 500'000;
   static constexpr std::size_t resend_max_events = 4096;
+  static constexpr std::size_t resend_max_bytes = 4 << 20;
   void end_off_route_syncs(std::uint64_t now_us);
   // Purges up to `max_count` tombstones older than the retention; true while
   // more are due (the caller releases its lock between slices).
@@ -451,6 +453,7 @@ class router_core {
     session_id_t origin_link = 0;
   };
   std::deque<sent_event> recent_events_;  // the newest sent to our routers, see resend_window_us
+  std::size_t recent_event_bytes_ = 0;
   std::uint64_t stamp_ = 0;
   router_counters counters_;
   std::uint64_t closed_frames_coalesced_ = 0;  // by connections no longer attached

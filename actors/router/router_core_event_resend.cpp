@@ -1,8 +1,8 @@
 // Events that may have died with a link. An event is fire-and-forget: one
 // sent on a link just before it closed may be in the socket, in the
 // neighbour's queue or in a router that was killed. So the store keeps the
-// last events it sent to our routers (by id, resend_window_us and
-// resend_max_events), and when a routing snapshot no longer shows a link,
+// last events it sent to our routers (resend_window_us, resend_max_events,
+// resend_max_bytes), and when a routing snapshot no longer shows a link,
 // sends them again on the links that now lead where they were going. Every
 // router lets only the first copy of an id through (event_window), so an
 // event that had arrived is not delivered twice.
@@ -13,9 +13,12 @@ namespace clasp::router {
 void router_core::remember_sent_event(const transport::frame_ptr& numbered, session_id_t origin_link) {
   const auto now = now_us();
   recent_events_.push_back({now, numbered, origin_link});
-  while (recent_events_.size() > resend_max_events ||
-         recent_events_.front().at_us + resend_window_us < now)
+  recent_event_bytes_ += numbered->size();
+  while (recent_events_.size() > resend_max_events || recent_event_bytes_ > resend_max_bytes ||
+         recent_events_.front().at_us + resend_window_us < now) {
+    recent_event_bytes_ -= recent_events_.front().frame->size();
     recent_events_.pop_front();
+  }
 }
 
 void router_core::resend_events_after_link_loss(const federation::routing_table* before) {

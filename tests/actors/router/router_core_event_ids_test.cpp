@@ -145,6 +145,18 @@ TEST_F(EventIds, EventsSentJustBeforeALinkClosedGoOutAgainOnTheRemainingRoutes) 
   EXPECT_EQ(core_.counters().events_resent, 1u);
 }
 
+TEST_F(EventIds, TheEventsKeptForResendingAreBoundedInBytes) {
+  // Big events: fewer of them are kept, the newest.
+  const std::string blob(60000, 'x');
+  const std::size_t fit = router::router_core::resend_max_bytes / blob.size();
+  for (std::size_t i = 0; i < fit + 10; ++i) send(client, event("/a/blob", value(byte_string{blob})));
+  clear_all();
+  registry_.link_closed(to_c);
+  core_.set_routing(registry_.build());
+  EXPECT_GT(got(to_a).size(), fit / 2);
+  EXPECT_LE(got(to_a).size(), fit);
+}
+
 TEST_F(EventIds, OnlyRecentEventsAreResentAndOnlyWhenALinkWentAway) {
   const auto t0 = router::router_core::clock_now_us();
   core_.pin_clock(t0);
