@@ -446,15 +446,20 @@ void router_core::fan_out_publish(const msg::publish& m, session_id_t origin_lin
     s->stamp = stamp;
     if (const auto& f = frame(false)) send_frame(*s, f, cls);
   });
+  // A link whose connection is gone, before the routing says so, loses the
+  // event: it is remembered for the resend all the same.
+  bool missed = false;
   for (const auto& link : routing_->links) {
     if (link.id == origin_link || link.provisional ||
         !federation::routing_table::interested(link, m.address))
       continue;
     auto* s = find(link.id);
+    if (!s) missed = missed || link.event_ids;
     if (!s || s->stamp == stamp) continue;
     s->stamp = stamp;
     if (const auto& f = frame(link.event_ids)) send_frame(*s, f, cls);
   }
+  if (missed) frame(true);
   if (numbered) remember_sent_event(numbered, origin_link);
 }
 

@@ -169,7 +169,7 @@ class router_core {
   // them, resend_max_bytes in all) go out again on the routes that replace a
   // link that closed: some may have died with it. Copies that had got through
   // are dropped by id.
-  static constexpr std::uint64_t resend_window_us = 500'000;
+  static constexpr std::uint64_t resend_window_us = 1'000'000;
   static constexpr std::size_t resend_max_events = 4096;
   static constexpr std::size_t resend_max_bytes = 4 << 20;
   void end_off_route_syncs(std::uint64_t now_us);

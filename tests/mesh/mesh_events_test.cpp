@@ -84,8 +84,18 @@ class event_stream {
     std::string why;
     ASSERT_TRUE(cluster_.wait_settled(settle_timeout, &why)) << why;
     publish_for(millis(300));
-    const auto drain_until = std::chrono::steady_clock::now() + millis(500);
-    while (std::chrono::steady_clock::now() < drain_until)
+    // The routers that must see everything get a bounded wait for it; then a
+    // moment more for late copies (a duplicate would come after the first).
+    const auto has_all = [&] {
+      for (auto i : whole)
+        if (subs_[i].seen.size() < static_cast<std::size_t>(published_)) return false;
+      return true;
+    };
+    const auto complete_by = std::chrono::steady_clock::now() + millis(5000);
+    while (!has_all() && std::chrono::steady_clock::now() < complete_by)
+      for (auto& s : subs_) s.take();
+    const auto late_copies_by = std::chrono::steady_clock::now() + millis(500);
+    while (std::chrono::steady_clock::now() < late_copies_by)
       for (auto& s : subs_) s.take();
     std::size_t duplicates = 0;
     for (std::size_t i = 0; i < subs_.size(); ++i) {

@@ -145,6 +145,21 @@ TEST_F(EventIds, EventsSentJustBeforeALinkClosedGoOutAgainOnTheRemainingRoutes) 
   EXPECT_EQ(core_.counters().events_resent, 1u);
 }
 
+// The connections went before the manager's routing says so: nothing could
+// be sent, and the event goes out once the routing catches up.
+TEST_F(EventIds, AnEventForLinksWhoseConnectionsAreGoneIsResentWhenTheRoutingCatchesUp) {
+  core_.detach(to_a);
+  core_.detach(to_c);
+  send(client, event("/a/button", 1));
+  attach(to_a, "to-a-again");  // a's link is back (same session id, for the test)
+  core_.mark_link(to_a, "a");
+  clear_all();
+  registry_.link_closed(to_c);
+  core_.set_routing(registry_.build());
+  ASSERT_EQ(got(to_a).size(), 1u);
+  EXPECT_TRUE(got(to_a)[0].event);
+}
+
 TEST_F(EventIds, TheEventsKeptForResendingAreBoundedInBytes) {
   // Big events: fewer of them are kept, the newest.
   const std::string blob(60000, 'x');
