@@ -196,7 +196,10 @@ void router_core::close_all(std::uint16_t ws_code, const std::string& reason) {
 }
 
 void router_core::mark_link(session_id_t id, std::string router_id) {
-  if (auto s = find(id)) s->link_router = std::move(router_id);
+  if (auto s = find(id)) {
+    s->link_router = std::move(router_id);
+    if (s->linked_us == 0) s->linked_us = now_us();
+  }
 }
 
 void router_core::set_routing(federation::routing_ptr routing) {

@@ -232,6 +232,7 @@ class router_core {
     std::string name;
     transport::connection_ptr conn;
     std::string link_router;  // non-empty: this session is a federation link
+    std::uint64_t linked_us = 0;  // when it first became one (events before it are not resent on it)
     session_role role = session_role::client;
     std::uint64_t stamp = 0;  // de-duplicates fan-out to one delivery per message
     // Patterns this link asked us to sync: it gets their later changes too,

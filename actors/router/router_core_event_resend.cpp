@@ -41,7 +41,10 @@ void router_core::resend_events_after_link_loss(const federation::routing_table*
       if (link.id == sent.origin_link || !link.event_ids || link.provisional || link.standing_down ||
           !federation::routing_table::interested(link, ev->address))
         continue;
-      if (auto* s = find(link.id)) {
+      // A link newer than the event never was a way for it: the router at its
+      // other end (maybe restarted) did not wait for it, its clients may have had it.
+      auto* s = find(link.id);
+      if (s && s->linked_us <= sent.at_us) {
         send_frame(*s, sent.frame, cls);
         ++counters_.events_resent;
       }

@@ -145,19 +145,42 @@ TEST_F(EventIds, EventsSentJustBeforeALinkClosedGoOutAgainOnTheRemainingRoutes) 
   EXPECT_EQ(core_.counters().events_resent, 1u);
 }
 
-// The connections went before the manager's routing says so: nothing could
-// be sent, and the event goes out once the routing catches up.
-TEST_F(EventIds, AnEventForLinksWhoseConnectionsAreGoneIsResentWhenTheRoutingCatchesUp) {
+// a's connection went before the manager's routing says so: the event could
+// be sent nowhere, and it goes out once the routing catches up (now via c).
+TEST_F(EventIds, AnEventForALinkWhoseConnectionIsGoneIsResentWhenTheRoutingCatchesUp) {
+  // c reaches a by itself: it is not our child, and our route to a is direct.
+  ASSERT_FALSE(registry_.advertise(to_c, route_advert{"a", {"/a/**"}, {"c", "a"}, 3}));
+  core_.set_routing(registry_.build());
   core_.detach(to_a);
-  core_.detach(to_c);
   send(client, event("/a/button", 1));
-  attach(to_a, "to-a-again");  // a's link is back (same session id, for the test)
-  core_.mark_link(to_a, "a");
+  ASSERT_TRUE(got(to_c).empty()) << "c took a's event while our route to a was direct";
+  registry_.link_closed(to_a);
+  core_.set_routing(registry_.build());
+  ASSERT_EQ(got(to_c).size(), 1u) << "our route to a is through c now";
+  EXPECT_TRUE(got(to_c)[0].event);
+}
+
+// A router that restarted and connected again after an event was sent never
+// waited for it, and its subscribers, back too, may have had it from its
+// previous run: when another link closes, the event is not resent to it.
+TEST_F(EventIds, AnEventIsNotResentOnALinkNewerThanIt) {
+  const auto t0 = router::router_core::clock_now_us();
+  core_.pin_clock(t0);
+  send(client, event("/a/button", 1));
+  constexpr router::session_id_t to_a_again = 6;
+  core_.pin_clock(t0 + 1000);
+  attach(to_a_again, "to-a-again");
+  core_.mark_link(to_a_again, "a");
+  registry_.link_closed(to_a);
+  registry_.declare_upstream("a", to_a_again, {"/a/**"}, with_ids);
+  core_.set_routing(registry_.build());  // a's old link closed: resent to c, which is older
   clear_all();
+  const auto resent_before = core_.counters().events_resent;
+  core_.pin_clock(t0 + 2000);
   registry_.link_closed(to_c);
   core_.set_routing(registry_.build());
-  ASSERT_EQ(got(to_a).size(), 1u);
-  EXPECT_TRUE(got(to_a)[0].event);
+  EXPECT_TRUE(got(to_a_again).empty());
+  EXPECT_EQ(core_.counters().events_resent, resent_before);
 }
 
 TEST_F(EventIds, TheEventsKeptForResendingAreBoundedInBytes) {
