@@ -441,8 +441,7 @@ void router_core::fan_out_publish(const msg::publish& m, session_id_t origin_lin
     return f;
   };
   const auto stamp = ++stamp_;
-  const bool droppable = m.signal == signal_type::stream || m.signal == signal_type::gesture;
-  const auto cls = droppable ? transport::send_class::stream : transport::send_class::control;
+  const auto cls = publish_class(m.signal);
   subs_.for_each_match(m.address, mask_bit(m.signal), [&](session_id_t sid) {
     auto* s = find(sid);
     if (!s || s->stamp == stamp || sid == origin_link) return;

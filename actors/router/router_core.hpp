@@ -417,6 +417,11 @@ class router_core {
   // `id` goes with the event to links that read event ids; clients and other
   // routers get the PUBLISH without it.
   void fan_out_publish(const msg::publish& m, session_id_t origin_link, const event_id& id);
+  // Streams and gestures may be dropped for a slow reader; other events not.
+  static transport::send_class publish_class(signal_type s) {
+    return s == signal_type::stream || s == signal_type::gesture ? transport::send_class::stream
+                                                                 : transport::send_class::control;
+  }
   // The id of an event this router is the first of ours to take in.
   event_id next_event_id() { return {incarnation_, ++event_seq_}; }
   // Events resent after a link closed (router_core_event_resend.cpp).

@@ -35,8 +35,7 @@ void router_core::resend_events_after_link_loss(const federation::routing_table*
     if (sent.at_us + resend_window_us < now || !codec::decode_frame(*sent.frame, f, err)) continue;
     const auto* ev = std::get_if<msg::publish>(&f.msg.body);
     if (!ev) continue;
-    const bool droppable = ev->signal == signal_type::stream || ev->signal == signal_type::gesture;
-    const auto cls = droppable ? transport::send_class::stream : transport::send_class::control;
+    const auto cls = publish_class(ev->signal);
     for (const auto& link : routing_->links) {
       if (link.id == sent.origin_link || !link.event_ids || link.provisional || link.standing_down ||
           !federation::routing_table::interested(link, ev->address))
